@@ -1,0 +1,35 @@
+//! log: the script's output lines (`log`/`info`, `warn`, `error`, `debug`) and `mask()`.
+//! Rhai's own `print` and `debug` keywords are routed to the same logger in engine.rs
+//! (`debug(x)` shows a `debug:` line only with `--verbose`).
+
+use rhai::{Dynamic, Module};
+
+use super::func;
+use crate::context::Ctx;
+use crate::output::Level;
+use crate::script_error::display;
+
+pub fn register(module: &mut Module, ctx: &Ctx) {
+    let levels = [
+        ("log", Level::Info, "Writes a line to the release log (stdout), flushed at once."),
+        ("info", Level::Info, "Same as `log`."),
+        ("warn", Level::Warn, "Writes a `warning:` line to the release log."),
+        ("error", Level::Error, "Writes an `error:` line to the release log (it does not stop the script; use `fail` for that)."),
+    ];
+    for (name, level, doc) in levels {
+        let c = ctx.clone();
+        let doc = format!("{doc}\n```rhai\n{name}(\"migrations applied\");\n```");
+        func(name, &["message: ?", "()"], &doc).set_into_module(module, move |msg: Dynamic| {
+            c.out.log(level, &display(&msg));
+        });
+    }
+
+    let c = ctx.clone();
+    func(
+        "mask",
+        &["value: &str", "()"],
+        "Treats a value as secret from now on: it is printed as `***` everywhere.\n\
+         ```rhai\nlet token = exec(\"vault\", [\"read\", \"token\"], #{quiet: true}).stdout;\nmask(token);\n```",
+    )
+    .set_into_module(module, move |value: &str| c.out.add_secret(value));
+}

@@ -1,0 +1,126 @@
+//! The command line, declared with clap's derive API; the `///` docs are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Run a deploy's release phase as a sandboxed Rhai script.
+///
+/// `rhrel SCRIPT` is the same as `rhrel run SCRIPT` (the Procfile form).
+#[derive(Debug, Parser)]
+#[command(name = "rhrel", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a release script (the default command).
+    Run(RunArgs),
+    /// Lint scripts without running them.
+    Check(CheckArgs),
+    /// Print the reference of every host function and stdlib module.
+    Api(ApiArgs),
+}
+
+/// Options of a run; every one can also come from an `RHREL_*` variable.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// The Rhai script to run.
+    pub script: Option<PathBuf>,
+
+    /// Arguments for the script (read with `args()`), after `--`.
+    #[arg(last = true)]
+    pub args: Vec<String>,
+
+    /// Deadline for the whole run: `90s`, `10m`, `1h` or seconds
+    /// [default: 55m on a Heroku release dyno, 4m30s on Fly, else 10m].
+    #[arg(long, env = "RHREL_TIMEOUT", value_name = "DURATION")]
+    pub timeout: Option<String>,
+
+    /// Show what would run: exec/shell start nothing, unsafe HTTP methods are not sent, sleep returns at once.
+    #[arg(long, env = "RHREL_DRY_RUN")]
+    pub dry_run: bool,
+
+    /// Programs exec may run, comma-separated (`--allow-exec=` denies all) [default: all].
+    #[arg(long, env = "RHREL_ALLOW_EXEC", value_name = "LIST")]
+    pub allow_exec: Option<String>,
+
+    /// Hosts http may reach, comma-separated (`host`, `host:port`) [default: all].
+    #[arg(long, env = "RHREL_ALLOW_NET", value_name = "LIST")]
+    pub allow_net: Option<String>,
+
+    /// Variables env() may read, comma-separated (`NAME`, `PREFIX_*`) [default: all].
+    #[arg(long, env = "RHREL_ALLOW_ENV", value_name = "LIST")]
+    pub allow_env: Option<String>,
+
+    /// Format of log lines.
+    #[arg(long, env = "RHREL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Write a JSON summary of the run to FILE, whatever the outcome.
+    #[arg(long, env = "RHREL_REPORT", value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Cap on rhrel's resident memory (`512M`, `1G`, or MiB).
+    #[arg(
+        long,
+        env = "RHREL_MAX_MEMORY",
+        value_name = "SIZE",
+        default_value = "512M"
+    )]
+    pub max_memory: String,
+
+    /// Also show debug() lines.
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    /// Show only warnings, errors and child output.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct CheckArgs {
+    /// Files or directories to lint [default: the Procfile's release script and scripts/].
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ApiArgs {
+    /// Print JSON for tools instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    Human,
+    Json,
+    Github,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,65 @@
+//! The state every host function shares: the options of the run, the sticky stop and the
+//! deadline, the masking output, the permission policy and the record of tasks.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use crate::deadline::Deadline;
+use crate::output::Output;
+use crate::policy::Policy;
+use crate::stop::Stop;
+use crate::task::TaskLog;
+
+/// Everything a run's host functions can reach. Shared (`Arc`) with helper threads.
+pub struct Context {
+    /// The script's path as given on the command line.
+    pub script: PathBuf,
+    /// The directory holding the script (imports resolve from here).
+    pub script_dir: PathBuf,
+    /// What followed `--`.
+    pub args: Vec<String>,
+    pub dry_run: bool,
+    pub policy: Policy,
+    pub stop: Arc<Stop>,
+    pub deadline: Deadline,
+    pub out: Arc<Output>,
+    pub tasks: Mutex<TaskLog>,
+    /// Process groups of running children, killed when the run ends however it ends.
+    pub children: Mutex<Vec<i32>>,
+}
+
+pub type Ctx = Arc<Context>;
+
+impl Context {
+    /// A context that never runs anything: for `rhrel check` and `rhrel api`, which need
+    /// the registry but no live run.
+    pub fn inert() -> Ctx {
+        use crate::cli::LogFormat;
+        use crate::deadline::TimeoutSource;
+        use crate::output::Verbosity;
+        Arc::new(Context {
+            script: PathBuf::new(),
+            script_dir: PathBuf::new(),
+            args: Vec::new(),
+            dry_run: true,
+            policy: Policy::deny_all(),
+            stop: Arc::new(Stop::default()),
+            deadline: Deadline::new(std::time::Duration::from_secs(1), TimeoutSource::Flag),
+            out: Arc::new(Output::new(LogFormat::Text, Verbosity::Quiet)),
+            tasks: Mutex::new(TaskLog::default()),
+            children: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+impl Context {
+    /// Fails with the uncatchable stop error once a stop was requested; every host
+    /// call runs this so no `catch` can outlive an exit, the deadline or a signal.
+    pub fn check_stop(&self) -> crate::script_error::HostResult<()> {
+        if self.stop.is_set() {
+            Err(crate::script_error::terminated())
+        } else {
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! The run's one deadline: how long it is, where that number came from, and the watchdog
+//! thread that turns its expiry into a stop request.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::duration;
+use crate::stop::{Stop, StopReason};
+
+/// Where the timeout came from, for the message printed when it fires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TimeoutSource {
+    Flag,
+    EnvVar,
+    Default(&'static str),
+}
+
+/// The deadline of a run.
+#[derive(Clone, Debug)]
+pub struct Deadline {
+    pub at: Instant,
+    pub limit: Duration,
+    pub source: TimeoutSource,
+}
+
+impl Deadline {
+    pub fn new(limit: Duration, source: TimeoutSource) -> Self {
+        Deadline {
+            at: Instant::now() + limit,
+            limit,
+            source,
+        }
+    }
+
+    /// The platform-aware default: below the platform's own kill, so rhrel reports it.
+    pub fn default_limit(get: impl Fn(&str) -> Option<String>) -> (Duration, &'static str) {
+        if get("DYNO").is_some_and(|d| d.starts_with("release.")) {
+            (
+                Duration::from_secs(55 * 60),
+                "default on a Heroku release dyno",
+            )
+        } else if get("RELEASE_COMMAND").is_some() {
+            (Duration::from_secs(4 * 60 + 30), "default on Fly.io")
+        } else {
+            (Duration::from_secs(10 * 60), "default")
+        }
+    }
+
+    /// Time left, zero once passed.
+    pub fn remaining(&self) -> Duration {
+        self.at.saturating_duration_since(Instant::now())
+    }
+
+    /// `timed out after 10m (set by --timeout)`.
+    pub fn message(&self) -> String {
+        let by = match &self.source {
+            TimeoutSource::Flag => "set by --timeout".to_string(),
+            TimeoutSource::EnvVar => "set by RHREL_TIMEOUT".to_string(),
+            TimeoutSource::Default(what) => format!("{what}; change it with --timeout"),
+        };
+        format!("timed out after {} ({by})", duration::format(self.limit))
+    }
+
+    /// Starts the watchdog: at the deadline it requests a stop, unless one came first.
+    pub fn watch(&self, stop: Arc<Stop>) {
+        let at = self.at;
+        let spawned = std::thread::Builder::new()
+            .name("rhrel-deadline".into())
+            .spawn(move || {
+                if !stop.sleep_until(at) {
+                    stop.request(StopReason::Deadline);
+                }
+            });
+        // Without a watchdog the progress check still enforces the deadline (see engine.rs).
+        drop(spawned);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn platform_defaults() {
+        assert_eq!(
+            Deadline::default_limit(env(&[("DYNO", "release.3")]))
+                .0
+                .as_secs(),
+            3300
+        );
+        assert_eq!(
+            Deadline::default_limit(env(&[("DYNO", "web.1")]))
+                .0
+                .as_secs(),
+            600
+        );
+        assert_eq!(
+            Deadline::default_limit(env(&[("RELEASE_COMMAND", "1")]))
+                .0
+                .as_secs(),
+            270
+        );
+        assert_eq!(Deadline::default_limit(env(&[])).0.as_secs(), 600);
+    }
+
+    #[test]
+    fn message_names_the_source() {
+        let d = Deadline::new(Duration::from_secs(600), TimeoutSource::Flag);
+        assert_eq!(d.message(), "timed out after 10m (set by --timeout)");
+    }
+}

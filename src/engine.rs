@@ -1,0 +1,79 @@
+//! The sandboxed Rhai engine: raw engine + lazily loaded standard package, rhrel's host
+//! module on top, `eval` disabled, limits set, print/debug routed, the stop checked.
+
+use std::cell::Cell;
+
+use rhai::packages::{Package, StandardPackage};
+use rhai::{Dynamic, Engine};
+
+use crate::context::Ctx;
+use crate::output::Level;
+use crate::stop::StopReason;
+
+/// Deepest script function call chain.
+pub const MAX_CALL_LEVELS: usize = 256;
+/// Deepest expression nesting at the top level / inside functions.
+pub const MAX_EXPR_DEPTH: (usize, usize) = (64, 32);
+/// Largest string, in bytes.
+pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
+/// Largest array, in elements.
+pub const MAX_ARRAY_SIZE: usize = 100_000;
+/// Largest object map, in entries.
+pub const MAX_MAP_SIZE: usize = 100_000;
+/// Most modules a script may import (stdlib included).
+pub const MAX_MODULES: usize = 64;
+/// Operations between two samples of resident memory.
+const MEMORY_SAMPLE_OPS: u32 = 1 << 16;
+
+/// An engine with the host API and the sandbox's limits, but no run attached (check, api).
+pub fn sandboxed(ctx: &Ctx) -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.set_max_strings_interned(256);
+    engine.register_global_module(StandardPackage::new_lazy().as_shared_module());
+    // Registered after the standard package, so it is searched first: our sleep/exit win.
+    engine.register_global_module(crate::api::host_module(ctx).into());
+    engine.disable_symbol("eval");
+    engine
+        .set_max_call_levels(MAX_CALL_LEVELS)
+        .set_max_expr_depths(MAX_EXPR_DEPTH.0, MAX_EXPR_DEPTH.1)
+        .set_max_string_size(MAX_STRING_SIZE)
+        .set_max_array_size(MAX_ARRAY_SIZE)
+        .set_max_map_size(MAX_MAP_SIZE)
+        .set_max_modules(MAX_MODULES);
+    engine
+}
+
+/// The engine of a live run: print/debug go to the logger, and between operations the
+/// sticky stop and (every so often) the memory cap are checked.
+pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
+    let mut engine = sandboxed(ctx);
+
+    let out = ctx.out.clone();
+    engine.on_print(move |s| out.log(Level::Info, s));
+    let out = ctx.out.clone();
+    // Rhai hands debug() the value's debug form: show a string without its quotes.
+    engine.on_debug(move |s, _, _| {
+        let text = serde_json::from_str::<String>(s).unwrap_or_else(|_| s.to_string());
+        out.log(Level::Debug, &text)
+    });
+
+    let stop = ctx.stop.clone();
+    let counter = Cell::new(0u32);
+    engine.on_progress(move |_| {
+        if stop.is_set() {
+            return Some(Dynamic::UNIT);
+        }
+        let n = counter.get().wrapping_add(1);
+        counter.set(n);
+        if n.is_multiple_of(MEMORY_SAMPLE_OPS) {
+            if let Some(rss) = crate::memory::resident_bytes() {
+                if rss > max_memory {
+                    stop.request(StopReason::Memory(rss, max_memory));
+                    return Some(Dynamic::UNIT);
+                }
+            }
+        }
+        None
+    });
+    engine
+}

@@ -1,0 +1,108 @@
+//! Every way a run can end, and the process exit code each maps to.
+//! The README's exit-code table is checked against `Exit::TABLE` by a unit test.
+
+/// How a run ended. The one place that decides exit codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The script finished.
+    Success,
+    /// `fail(msg)`, an uncaught error, a failed `exec` or `http` call, a sandbox limit.
+    Failure,
+    /// Bad flags or arguments.
+    Usage,
+    /// `fail(msg, n)` or `exit(n)` with a code the script chose.
+    Custom(u8),
+    /// The script does not compile (syntax, unknown import, not UTF-8, too large).
+    Compile,
+    /// The script file is missing, a directory or unreadable.
+    NoInput,
+    /// A bug in rhrel itself.
+    Internal,
+    /// The run's deadline (`--timeout`) fired.
+    Timeout,
+    /// SIGINT.
+    Interrupted,
+    /// SIGTERM.
+    Terminated,
+}
+
+impl Exit {
+    /// The exit codes as documented, in README order: (code, meaning).
+    pub const TABLE: &'static [(&'static str, &'static str)] = &[
+        ("0", "the script finished (also `exit()`)"),
+        ("1", "the script failed: `fail(msg)`, an uncaught error, a failed `exec` or `http` call, a sandbox limit"),
+        ("2", "usage error (bad flags)"),
+        ("N", "`fail(msg, N)` or `exit(N)` with 1 ≤ N ≤ 125"),
+        ("65", "the script does not compile (syntax, unknown import, not UTF-8, too large)"),
+        ("66", "the script file is missing, a directory, or unreadable"),
+        ("70", "internal error in rhrel itself (a bug: please report it)"),
+        ("124", "the timeout fired"),
+        ("130", "interrupted by SIGINT"),
+        ("143", "terminated by SIGTERM"),
+    ];
+
+    /// The largest code a script may choose with `fail(msg, n)` or `exit(n)`.
+    pub const MAX_CUSTOM: i64 = 125;
+
+    /// The numeric process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Success => 0,
+            Exit::Failure => 1,
+            Exit::Usage => 2,
+            Exit::Custom(n) => n,
+            Exit::Compile => 65,
+            Exit::NoInput => 66,
+            Exit::Internal => 70,
+            Exit::Timeout => 124,
+            Exit::Interrupted => 130,
+            Exit::Terminated => 143,
+        }
+    }
+
+    /// The exit for a script-chosen code; `None` when it is outside 0..=125.
+    pub fn custom(n: i64) -> Option<Exit> {
+        match n {
+            0 => Some(Exit::Success),
+            1..=Self::MAX_CUSTOM => Some(Exit::Custom(n as u8)),
+            _ => None,
+        }
+    }
+
+    /// The exit for a signal number rhrel handles.
+    pub fn for_signal(signal: i32) -> Exit {
+        if signal == libc::SIGINT {
+            Exit::Interrupted
+        } else {
+            Exit::Terminated
+        }
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        std::process::ExitCode::from(exit.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exit;
+
+    #[test]
+    fn readme_table_matches_enum() {
+        let readme = include_str!("../README.md");
+        for (code, _) in Exit::TABLE {
+            let row = format!("| {code} |");
+            assert!(readme.contains(&row), "README lacks exit-code row {row}");
+        }
+    }
+
+    #[test]
+    fn custom_codes_are_bounded() {
+        assert_eq!(Exit::custom(0), Some(Exit::Success));
+        assert_eq!(Exit::custom(42).map(Exit::code), Some(42));
+        assert_eq!(Exit::custom(126), None);
+        assert_eq!(Exit::custom(-1), None);
+    }
+}

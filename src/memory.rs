@@ -1,0 +1,48 @@
+//! Resident memory of this process, and `--max-memory` sizes (`512M`, `1G`, MiB).
+
+/// Resident set size in bytes, from /proc (Linux); `None` elsewhere.
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    Some(pages * u64::try_from(page).ok().filter(|p| *p > 0).unwrap_or(4096))
+}
+
+/// Parses `512M`, `1G`, `300MiB`, `2048K` or a plain number of MiB.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("invalid size `{text}` (e.g. 512M, 1G)"))?;
+    let scale: f64 = match unit.trim().to_ascii_uppercase().as_str() {
+        "" | "M" | "MB" | "MIB" => 1024.0 * 1024.0,
+        "K" | "KB" | "KIB" => 1024.0,
+        "G" | "GB" | "GIB" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("invalid size `{text}` (e.g. 512M, 1G)")),
+    };
+    let bytes = value * scale;
+    if bytes < 16.0 * 1024.0 * 1024.0 {
+        return Err(format!(
+            "--max-memory `{text}` is below the 16M rhrel itself needs"
+        ));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes() {
+        assert_eq!(super::parse_size("512M"), Ok(512 << 20));
+        assert_eq!(super::parse_size("1G"), Ok(1 << 30));
+        assert_eq!(super::parse_size("64"), Ok(64 << 20));
+        assert!(super::parse_size("lots").is_err());
+        assert!(super::parse_size("1K").is_err());
+        assert!(super::resident_bytes().unwrap_or(1) > 0);
+    }
+}

@@ -1,0 +1,152 @@
+//! How a run ended, decided in one place: the sticky stop first, then the script's result.
+
+use rhai::{EvalAltResult, Position};
+
+use crate::context::Context;
+use crate::exit_code::Exit;
+use crate::script_error::{display, ScriptError};
+use crate::stop::StopReason;
+
+/// The end of the script thread, in a form that can cross threads.
+#[derive(Debug)]
+pub enum ScriptEnd {
+    Finished,
+    /// Did not compile: the message (with position).
+    Compile(String),
+    /// An uncaught error: the message (with position) and the exit code it asks for.
+    Error(String, Exit),
+    /// Evaluation was terminated: the stop's reason decides.
+    Stopped,
+}
+
+/// The outcome of a run, as the exit code, the report and the summary see it.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub exit: Exit,
+    /// `success`, `failed`, `timeout`, `interrupted` or `compile_error`.
+    pub kind: &'static str,
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn new(exit: Exit, kind: &'static str, error: Option<String>) -> Self {
+        Outcome { exit, kind, error }
+    }
+
+    /// Decides: a requested stop wins over whatever the script thread reported.
+    pub fn decide(ctx: &Context, end: ScriptEnd) -> Self {
+        if let Some(reason) = ctx.stop.reason() {
+            return match reason {
+                StopReason::Exit(0) => Outcome::new(Exit::Success, "success", None),
+                // The script chose this code: nothing to report as an error.
+                StopReason::Exit(n) => Outcome::new(Exit::Custom(n), "failed", None),
+                StopReason::Deadline => {
+                    Outcome::new(Exit::Timeout, "timeout", Some(ctx.deadline.message()))
+                }
+                StopReason::Signal(sig) => {
+                    let name = if sig == libc::SIGINT {
+                        "SIGINT"
+                    } else {
+                        "SIGTERM"
+                    };
+                    Outcome::new(
+                        Exit::for_signal(sig),
+                        "interrupted",
+                        Some(format!("interrupted by {name}")),
+                    )
+                }
+                StopReason::Memory(used, limit) => Outcome::new(
+                    Exit::Failure,
+                    "failed",
+                    Some(format!(
+                        "memory limit exceeded: {} MiB resident, over --max-memory {} MiB",
+                        used >> 20,
+                        limit >> 20
+                    )),
+                ),
+            };
+        }
+        match end {
+            ScriptEnd::Finished => Outcome::new(Exit::Success, "success", None),
+            ScriptEnd::Compile(msg) => Outcome::new(Exit::Compile, "compile_error", Some(msg)),
+            ScriptEnd::Error(msg, exit) => Outcome::new(exit, "failed", Some(msg)),
+            ScriptEnd::Stopped => Outcome::new(
+                Exit::Internal,
+                "failed",
+                Some("evaluation stopped without a reason (a bug in rhrel)".into()),
+            ),
+        }
+    }
+}
+
+/// Turns Rhai's runtime error into `ScriptEnd`, naming the innermost cause and its position.
+pub fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
+    let (inner, pos) = innermost(err, err.position());
+    let place = locate(script, pos);
+    match inner {
+        EvalAltResult::ErrorTerminated(..) => ScriptEnd::Stopped,
+        EvalAltResult::ErrorRuntime(value, _) => {
+            let exit = value.read_lock::<ScriptError>().map_or(1, |e| e.exit);
+            ScriptEnd::Error(
+                format!("{place}{}", display(value)),
+                Exit::custom(exit.into()).unwrap_or(Exit::Failure),
+            )
+        }
+        other => ScriptEnd::Error(format!("{place}{}", limit_hint(other)), Exit::Failure),
+    }
+}
+
+/// `file:line:col: ` for a position, or nothing when there is none.
+pub fn locate(script: &str, pos: Position) -> String {
+    match (pos.line(), pos.position()) {
+        (Some(line), Some(col)) => format!("{script}:{line}:{col}: "),
+        (Some(line), None) => format!("{script}:{line}: "),
+        _ => String::new(),
+    }
+}
+
+fn innermost(err: &EvalAltResult, outer: Position) -> (&EvalAltResult, Position) {
+    let here = if err.position().is_none() {
+        outer
+    } else {
+        err.position()
+    };
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner, here),
+        _ => (err, here),
+    }
+}
+
+/// Rhai's message for an error, with the limit it hit spelled out.
+fn limit_hint(err: &EvalAltResult) -> String {
+    use crate::engine::*;
+    let full = err.to_string();
+    // Rhai appends " (line L, position C)"; the position is already in front.
+    let msg = match full.rfind(" (line ") {
+        Some(i) if full.ends_with(')') => &full[..i],
+        _ => &full,
+    };
+    match err {
+        EvalAltResult::ErrorStackOverflow(..) => {
+            format!("{msg}: more than {MAX_CALL_LEVELS} nested function calls (call depth limit)")
+        }
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let limit = match what.as_str() {
+                w if w.contains("string") => format!("{MAX_STRING_SIZE} bytes (string size limit)"),
+                w if w.contains("array") || w.contains("Array") => {
+                    format!("{MAX_ARRAY_SIZE} elements (array size limit)")
+                }
+                w if w.contains("map") || w.contains("Map") => {
+                    format!("{MAX_MAP_SIZE} entries (map size limit)")
+                }
+                _ => "a sandbox size limit".into(),
+            };
+            format!("{msg}: the limit is {limit}")
+        }
+        EvalAltResult::ErrorTooManyModules(..) => {
+            format!("{msg}: the limit is {MAX_MODULES} modules")
+        }
+        _ => msg.to_string(),
+    }
+}

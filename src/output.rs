@@ -1,0 +1,215 @@
+//! The one door to the terminal: every byte rhrel writes — script log lines, relayed child
+//! output, rhrel's own diagnostics — passes through `Output`, which masks secrets first.
+
+use std::io::Write;
+use std::sync::{Mutex, MutexGuard};
+
+use crate::cli::LogFormat;
+use crate::mask::Masker;
+
+/// Severity of a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl Level {
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+        }
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            Level::Debug => "debug: ",
+            Level::Info => "",
+            Level::Warn => "warning: ",
+            Level::Error => "error: ",
+        }
+    }
+}
+
+/// Which of rhrel's streams a write goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Which levels are shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    Quiet,
+    #[default]
+    Normal,
+    Verbose,
+}
+
+/// The masking writer shared by the script thread and the child-output relays.
+pub struct Output {
+    format: LogFormat,
+    verbosity: Verbosity,
+    /// Built on first use from the environment: a script that prints nothing pays nothing.
+    masker: Mutex<Option<Masker>>,
+    mask_vars: Vec<String>,
+}
+
+impl Output {
+    pub fn new(format: LogFormat, verbosity: Verbosity) -> Self {
+        let mask_vars = std::env::var("RHREL_MASK_VARS")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Output {
+            format,
+            verbosity,
+            masker: Mutex::new(None),
+            mask_vars,
+        }
+    }
+
+    /// Whether a level is shown at this verbosity.
+    pub fn shows(&self, level: Level) -> bool {
+        match self.verbosity {
+            Verbosity::Quiet => level >= Level::Warn,
+            Verbosity::Normal => level >= Level::Info,
+            Verbosity::Verbose => true,
+        }
+    }
+
+    /// A line of the script's own output (log/info/warn/error/debug/print), to stdout.
+    pub fn log(&self, level: Level, msg: &str) {
+        if self.shows(level) {
+            self.emit(Stream::Stdout, level, msg, None);
+        }
+    }
+
+    /// rhrel's own diagnostic (`rhrel: …`), to stderr, always shown.
+    pub fn diag(&self, level: Level, msg: &str) {
+        self.emit(Stream::Stderr, level, msg, Some("rhrel"));
+    }
+
+    /// A note from rhrel about its work (task progress, dry-run), to stderr, hidden by --quiet.
+    pub fn note(&self, msg: &str) {
+        if self.shows(Level::Info) {
+            self.emit(Stream::Stderr, Level::Info, msg, None);
+        }
+    }
+
+    /// Complete lines of a child's output, relayed in one write (lines end with `\n`).
+    pub fn relay(&self, stream: Stream, lines: &[u8]) {
+        let masker = self.masker();
+        let masked = match masker.as_ref() {
+            Some(m) => m.mask_bytes(lines),
+            None => std::borrow::Cow::Borrowed(lines),
+        };
+        match self.format {
+            LogFormat::Text => write_raw(stream, &masked),
+            LogFormat::Json => {
+                let mut buf = Vec::with_capacity(masked.len() + 64);
+                let name = if stream == Stream::Stdout {
+                    "stdout"
+                } else {
+                    "stderr"
+                };
+                for line in masked.split_inclusive(|b| *b == b'\n') {
+                    let text = String::from_utf8_lossy(line);
+                    let obj = serde_json::json!({
+                        "ts": now(), "level": "info", "stream": name,
+                        "msg": text.trim_end_matches(['\n', '\r']),
+                    });
+                    buf.extend_from_slice(obj.to_string().as_bytes());
+                    buf.push(b'\n');
+                }
+                write_raw(stream, &buf);
+            }
+        }
+    }
+
+    /// Masks a text that rhrel writes elsewhere (the report file).
+    pub fn mask(&self, text: &str) -> String {
+        match self.masker().as_ref() {
+            Some(m) => m.mask_str(text).into_owned(),
+            None => text.to_string(),
+        }
+    }
+
+    /// Registers a secret found at run time (`mask(value)`).
+    pub fn add_secret(&self, secret: &str) {
+        if let Some(m) = self.masker().as_mut() {
+            m.add(secret);
+        }
+    }
+
+    fn masker(&self) -> MutexGuard<'_, Option<Masker>> {
+        let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_none() {
+            let names: Vec<&str> = self.mask_vars.iter().map(String::as_str).collect();
+            *guard = Some(Masker::from_env(env_pairs(), &names));
+        }
+        guard
+    }
+
+    fn emit(&self, stream: Stream, level: Level, msg: &str, source: Option<&str>) {
+        let masked = self.mask(msg);
+        let line = match self.format {
+            LogFormat::Text => {
+                let mut line = String::with_capacity(masked.len() + 16);
+                if let Some(source) = source {
+                    line.push_str(source);
+                    line.push_str(": ");
+                }
+                if source.is_some() || level != Level::Info {
+                    line.push_str(level.prefix());
+                }
+                line.push_str(&masked);
+                line.push('\n');
+                line
+            }
+            LogFormat::Json => {
+                let mut obj =
+                    serde_json::json!({ "ts": now(), "level": level.name(), "msg": masked });
+                if let Some(source) = source {
+                    obj["source"] = source.into();
+                }
+                format!("{obj}\n")
+            }
+        };
+        write_raw(stream, line.as_bytes());
+    }
+}
+
+/// The environment as strings (non-UTF-8 entries are skipped: they cannot reach a script).
+fn env_pairs() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// One write and a flush: the platform streams our output line by line.
+fn write_raw(stream: Stream, bytes: &[u8]) {
+    // A closed pipe must not panic or abort the run: output errors are ignored.
+    let _ = match stream {
+        Stream::Stdout => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(bytes).and_then(|_| out.flush())
+        }
+        Stream::Stderr => {
+            let mut err = std::io::stderr().lock();
+            err.write_all(bytes).and_then(|_| err.flush())
+        }
+    };
+}

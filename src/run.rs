@@ -1,0 +1,121 @@
+//! `rhrel run`: read the script, start the deadline and signal watchers, evaluate on a
+//! thread with a large stack, then decide the outcome, clean up children and report.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::context::{Context, Ctx};
+use crate::deadline::{Deadline, TimeoutSource};
+use crate::exit_code::Exit;
+use crate::outcome::{from_runtime, locate, Outcome, ScriptEnd};
+use crate::output::{Level, Output};
+use crate::policy::Policy;
+use crate::stop::Stop;
+use crate::task::TaskLog;
+
+/// Stack of the script thread: deep enough for the call-depth and nesting limits.
+pub const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Everything `rhrel run` was asked to do.
+pub struct RunConfig {
+    pub script: PathBuf,
+    pub args: Vec<String>,
+    pub timeout: Duration,
+    pub timeout_source: TimeoutSource,
+    pub dry_run: bool,
+    pub policy: Policy,
+    pub report: Option<PathBuf>,
+    pub max_memory: u64,
+}
+
+/// Runs a script to its end and returns how the process should exit.
+pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
+    let started = chrono::Utc::now();
+    let source = match crate::script_file::read(&config.script) {
+        Ok(source) => source,
+        Err((exit, msg)) => {
+            out.diag(Level::Error, &msg);
+            let kind = if exit == Exit::Compile {
+                "compile_error"
+            } else {
+                "failed"
+            };
+            let outcome = Outcome::new(exit, kind, Some(msg));
+            crate::report::write(&config, None, &out, started, &outcome);
+            return exit;
+        }
+    };
+    let stop = Arc::new(Stop::default());
+    let deadline = Deadline::new(config.timeout, config.timeout_source.clone());
+    deadline.watch(stop.clone());
+    if let Err(e) = crate::signals::install(stop.clone()) {
+        out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
+    }
+    let script_dir = config
+        .script
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
+        .unwrap_or_else(|| PathBuf::from("."));
+    let ctx: Ctx = Arc::new(Context {
+        script: config.script.clone(),
+        script_dir: std::fs::canonicalize(&script_dir).unwrap_or(script_dir),
+        args: config.args.clone(),
+        dry_run: config.dry_run,
+        policy: config.policy.clone(),
+        stop,
+        deadline,
+        out: out.clone(),
+        tasks: Mutex::new(TaskLog::default()),
+        children: Mutex::new(Vec::new()),
+    });
+
+    let thread_ctx = ctx.clone();
+    let max_memory = config.max_memory;
+    let end = std::thread::Builder::new()
+        .name("rhrel-script".into())
+        .stack_size(SCRIPT_STACK_BYTES)
+        .spawn(move || evaluate(&thread_ctx, &source, max_memory))
+        .map_err(|e| format!("cannot start the script thread: {e}"))
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| "the script thread crashed (a bug in rhrel)".to_string())
+        });
+    let outcome = match end {
+        Ok(end) => Outcome::decide(&ctx, end),
+        Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),
+    };
+
+    crate::api::exec::stop_children(&ctx);
+    crate::api::task::summary(&ctx, &outcome);
+    if let Some(msg) = &outcome.error {
+        if outcome.exit != Exit::Success {
+            out.diag(Level::Error, msg);
+        }
+    }
+    crate::report::write(&config, Some(&ctx), &out, started, &outcome);
+    outcome.exit
+}
+
+/// Compiles and evaluates the script on the current (large-stack) thread.
+fn evaluate(ctx: &Ctx, source: &str, max_memory: u64) -> ScriptEnd {
+    let shown = ctx.script.display().to_string();
+    let mut engine = crate::engine::for_run(ctx, max_memory);
+    let ast = match engine.compile(source) {
+        Ok(ast) => ast,
+        Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
+    };
+    if let Err(msg) = crate::imports::prepare(&mut engine, &ast, ctx) {
+        return ScriptEnd::Compile(msg);
+    }
+    match engine.run_ast(&ast) {
+        Ok(()) => ScriptEnd::Finished,
+        Err(err) => from_runtime(&err, &shown),
+    }
+}

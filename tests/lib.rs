@@ -1,0 +1,8 @@
+//! Integration tests: one binary that runs the real `rhrel` in temp dirs (see `support`).
+
+mod support;
+
+mod core;
+mod deadline;
+mod env;
+mod seed;
