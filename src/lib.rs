@@ -2,6 +2,7 @@
 //! processes owned by the host, masked secrets, documented exit codes, and a lint.
 
 pub mod api;
+pub mod check;
 pub mod cli;
 pub mod context;
 pub mod deadline;
@@ -14,11 +15,14 @@ pub mod memory;
 pub mod outcome;
 pub mod output;
 pub mod policy;
+pub mod reference;
 pub mod report;
+pub mod resolver;
 pub mod run;
 pub mod script_error;
 pub mod script_file;
 pub mod signals;
+pub mod stdlib;
 pub mod stop;
 pub mod task;
 
@@ -61,10 +65,8 @@ where
             run_command(args, sub.value_source("timeout"))
         }
         None => run_command(cli.run, matches.value_source("timeout")),
-        Some(Command::Check(_)) | Some(Command::Api(_)) => {
-            eprintln!("rhrel: this command is not available yet");
-            Exit::Usage
-        }
+        Some(Command::Check(args)) => check::command(args),
+        Some(Command::Api(args)) => reference::command(args),
     };
     exit.into()
 }
