@@ -17,13 +17,13 @@ pub const MAX_EXPR_DEPTH: (usize, usize) = (64, 32);
 /// Largest string, in bytes.
 pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
 /// Largest array, in elements.
-pub const MAX_ARRAY_SIZE: usize = 100_000;
+pub const MAX_ARRAY_SIZE: usize = 50_000;
 /// Largest object map, in entries.
-pub const MAX_MAP_SIZE: usize = 100_000;
+pub const MAX_MAP_SIZE: usize = 50_000;
 /// Most modules a script may import (stdlib included).
 pub const MAX_MODULES: usize = 64;
 /// Operations between two samples of resident memory.
-const MEMORY_SAMPLE_OPS: u32 = 1 << 16;
+const MEMORY_SAMPLE_OPS: u32 = 1 << 12;
 
 /// An engine with the host API and the sandbox's limits, but no run attached (check, api).
 pub fn sandboxed(ctx: &Ctx) -> Engine {

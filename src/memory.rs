@@ -1,12 +1,15 @@
 //! Resident memory of this process, and `--max-memory` sizes (`512M`, `1G`, MiB).
 
-/// Resident set size in bytes, from /proc (Linux); `None` elsewhere.
+/// Peak resident set size of this process so far, in bytes (`getrusage`: one cheap
+/// syscall, so the progress callback can sample it often). The peak is what a cap bounds.
 pub fn resident_bytes() -> Option<u64> {
-    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
-    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
-    // SAFETY: sysconf has no preconditions.
-    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    Some(pages * u64::try_from(page).ok().filter(|p| *p > 0).unwrap_or(4096))
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    // Linux reports ru_maxrss in KiB.
+    u64::try_from(usage.ru_maxrss).ok().map(|kib| kib * 1024)
 }
 
 /// Parses `512M`, `1G`, `300MiB`, `2048K` or a plain number of MiB.
