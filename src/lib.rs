@@ -15,7 +15,9 @@ pub mod memory;
 pub mod outcome;
 pub mod output;
 pub mod policy;
+pub mod process_group;
 pub mod reference;
+pub mod relay;
 pub mod report;
 pub mod resolver;
 pub mod run;
@@ -24,6 +26,7 @@ pub mod script_file;
 pub mod signals;
 pub mod stdlib;
 pub mod stop;
+pub mod supervise;
 pub mod task;
 
 use std::ffi::OsString;
