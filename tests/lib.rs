@@ -5,4 +5,5 @@ mod support;
 mod core;
 mod deadline;
 mod env;
+mod exec;
 mod seed;

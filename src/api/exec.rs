@@ -41,7 +41,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
          empty stdin), `quiet` (capture without relaying), `check` (false: return non-zero\n\
          exits and timeouts instead of raising; a timeout then gives `timed_out: true, code: 124`).\n\
          ```rhai\nlet r = exec(\"node\", [\"--version\"], #{quiet: true, check: false, timeout: 10});\n\
-         if r.ok { log(`node ${r.stdout.trim()}`); }\n```",
+         if r.ok { log(`node: ${r.stdout}`); }\n```",
     )
     .set_into_module(
         module,
