@@ -8,6 +8,7 @@ pub mod context;
 pub mod deadline;
 pub mod duration;
 pub mod engine;
+pub mod exec_options;
 pub mod exit_code;
 pub mod imports;
 pub mod mask;

@@ -46,14 +46,7 @@ impl Tail {
                 start += 1;
             }
         }
-        match String::from_utf8_lossy(&self.buf[start..]) {
-            std::borrow::Cow::Borrowed(_) => {
-                let mut buf = self.buf;
-                buf.drain(..start);
-                String::from_utf8(buf).unwrap_or_default()
-            }
-            std::borrow::Cow::Owned(s) => s,
-        }
+        String::from_utf8_lossy(&self.buf[start..]).into_owned()
     }
 }
 

@@ -161,7 +161,9 @@ fn stdin_is_empty_by_default() {
 #[test]
 fn stdin_option_feeds_the_child() {
     Test::new()
-        .script(r#"let r = exec("cat", [], #{quiet: true, stdin: "fed\n"}); log(`got=${r.stdout}`);"#)
+        .script(
+            r#"let r = exec("cat", [], #{quiet: true, stdin: "fed\n"}); log(`got=${r.stdout}`);"#,
+        )
         .run()
         .status(0)
         .stdout_has("got=fed");
@@ -261,7 +263,9 @@ fn output_is_relayed_live() {
 #[test]
 fn a_line_split_across_writes_is_relayed_whole() {
     let mut running = Test::new()
-        .script(r#"exec("sh", ["-c", "printf 'half-'; sleep 1; echo 'whole'; printf 'no-newline'"]);"#)
+        .script(
+            r#"exec("sh", ["-c", "printf 'half-'; sleep 1; echo 'whole'; printf 'no-newline'"]);"#,
+        )
         .spawn();
     std::thread::sleep(Duration::from_millis(500));
     assert!(!running.stdout_so_far().contains("half-"));

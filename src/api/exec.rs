@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Duration;
 
 use rhai::{Array, Dynamic, Map, Module};
 
 use super::func;
 use crate::context::{Context, Ctx};
+use crate::exec_options::{self, argument, quote};
 use crate::output::Level;
 use crate::policy::denied;
 use crate::script_error::{raise, raise_with, HostResult};
@@ -91,16 +91,6 @@ pub fn stop_children(ctx: &Ctx) {
     crate::process_group::stop_all(ctx);
 }
 
-/// The parsed options of one call.
-struct Options {
-    timeout: Option<Duration>,
-    cwd: Option<PathBuf>,
-    env: Vec<(String, Option<String>)>,
-    stdin: Option<String>,
-    quiet: bool,
-    check: bool,
-}
-
 fn exec(ctx: &Context, program: &str, args: &Array, options: &Map) -> HostResult<Map> {
     let args = args
         .iter()
@@ -120,14 +110,23 @@ fn shell(ctx: &Context, command: &str, options: &Map) -> HostResult<Map> {
 }
 
 /// The common path of `exec` and `shell`: permission, dry-run, start, supervise, result.
-fn run(ctx: &Context, program: &str, args: &[String], options: &Map, shown: &str) -> HostResult<Map> {
+fn run(
+    ctx: &Context,
+    program: &str,
+    args: &[String],
+    options: &Map,
+    shown: &str,
+) -> HostResult<Map> {
     ctx.check_stop()?;
-    let opts = parse_options(shown, options)?;
+    let opts = exec_options::parse(shown, options)?;
     if program.is_empty() {
         return Err(raise("exec(): the program name is empty"));
     }
     if !allowed(ctx, program) {
-        return Err(raise(denied(&format!("running `{program}`"), "--allow-exec")));
+        return Err(raise(denied(
+            &format!("running `{program}`"),
+            "--allow-exec",
+        )));
     }
     if ctx.dry_run {
         let full = std::iter::once(program.to_string())
@@ -282,124 +281,9 @@ fn executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// One argument: strings as is, numbers and booleans as text; anything else is an error.
-fn argument(program: &str, index: usize, value: &Dynamic) -> HostResult<String> {
-    if value.is_string() || value.is_int() || value.is_float() || value.is_bool() || value.is_char()
-    {
-        return Ok(value.to_string());
-    }
-    Err(raise(format!(
-        "exec(`{program}`): argument {} is {} {}; arguments must be strings or numbers",
-        index + 1,
-        article(value.type_name()),
-        value.type_name()
-    )))
-}
-
-fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
-        "an"
-    } else {
-        "a"
-    }
-}
-
-fn parse_options(shown: &str, options: &Map) -> HostResult<Options> {
-    let mut opts = Options {
-        timeout: None,
-        cwd: None,
-        env: Vec::new(),
-        stdin: None,
-        quiet: false,
-        check: true,
-    };
-    let bad = |key: &str, want: &str| {
-        raise(format!(
-            "`{shown}`: option `{key}` must be {want}"
-        ))
-    };
-    for (key, value) in options {
-        match key.as_str() {
-            "timeout" => {
-                let secs = if let Ok(i) = value.as_int() {
-                    i as f64
-                } else if let Ok(f) = value.as_float() {
-                    f
-                } else if let Some(s) = value.read_lock::<rhai::ImmutableString>() {
-                    crate::duration::parse(&s)
-                        .map_err(|e| raise(format!("`{shown}`: option `timeout`: {e}")))?
-                        .as_secs_f64()
-                } else {
-                    return Err(bad("timeout", "a number of seconds or a duration like \"90s\""));
-                };
-                if !secs.is_finite() || secs <= 0.0 {
-                    return Err(bad("timeout", "a positive number of seconds"));
-                }
-                opts.timeout = Some(Duration::from_secs_f64(secs.min(1e9)));
-            }
-            "cwd" => {
-                let s = value
-                    .read_lock::<rhai::ImmutableString>()
-                    .ok_or_else(|| bad("cwd", "a string"))?;
-                opts.cwd = Some(PathBuf::from(s.as_str()));
-            }
-            "env" => {
-                let map = value
-                    .read_lock::<Map>()
-                    .ok_or_else(|| bad("env", "a map of names to values"))?;
-                for (name, v) in map.iter() {
-                    if name.is_empty() || name.contains('=') {
-                        return Err(bad("env", "a map whose names are not empty and hold no `=`"));
-                    }
-                    let v = if v.is_unit() {
-                        None
-                    } else {
-                        Some(argument(shown, 0, v).map_err(|_| {
-                            bad("env", "a map of names to strings or numbers")
-                        })?)
-                    };
-                    opts.env.push((name.to_string(), v));
-                }
-            }
-            "stdin" => {
-                let s = value
-                    .read_lock::<rhai::ImmutableString>()
-                    .ok_or_else(|| bad("stdin", "a string"))?;
-                opts.stdin = Some(s.to_string());
-            }
-            "quiet" => opts.quiet = value.as_bool().map_err(|_| bad("quiet", "true or false"))?,
-            "check" => opts.check = value.as_bool().map_err(|_| bad("check", "true or false"))?,
-            other => {
-                return Err(raise(format!(
-                    "`{shown}`: unknown option `{other}` (known: timeout, cwd, env, stdin, quiet, check)"
-                )))
-            }
-        }
-    }
-    Ok(opts)
-}
-
-/// An argument as a reader would type it: quoted when it holds anything but safe characters.
-fn quote(arg: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./=:,@%+".contains(c);
-    if !arg.is_empty() && arg.chars().all(safe) {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quoting_for_messages() {
-        assert_eq!(quote("db:migrate"), "db:migrate");
-        assert_eq!(quote("a b"), "'a b'");
-        assert_eq!(quote(""), "''");
-        assert_eq!(quote("it's"), r"'it'\''s'");
-    }
 
     #[test]
     fn which_finds_sh() {
