@@ -5,5 +5,6 @@ mod support;
 mod core;
 mod deadline;
 mod env;
+mod exec;
 mod sandbox;
 mod seed;

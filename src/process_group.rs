@@ -1,0 +1,137 @@
+//! Process groups of children: every child leads its own group, so one signal reaches it and
+//! everything it started. Here: signalling a group, telling whether any of it still lives, the
+//! run's registry of live groups, and the TERM → grace → KILL sequence.
+
+use std::time::{Duration, Instant};
+
+use crate::context::Context;
+use crate::output::Level;
+
+/// Time between SIGTERM and SIGKILL: long enough for a migration to roll back its
+/// transaction, well under the 30 s a platform like Heroku gives rhrel itself.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// Sends `signal` to every process of the group (errors mean the group is gone).
+pub fn signal(pgid: i32, signal: i32) {
+    if pgid > 1 {
+        // SAFETY: kill(2) on a negative pid signals that process group; no memory involved.
+        unsafe { libc::kill(-pgid, signal) };
+    }
+}
+
+/// Whether a process of the group is still running. Zombies do not count: an orphaned
+/// grandchild's zombie may linger when the container's init does not reap it.
+pub fn alive(pgid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence and permission.
+    if pgid <= 1 || unsafe { libc::kill(-pgid, 0) } != 0 {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return true;
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return false;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            return false;
+        };
+        // `pid (comm) state ppid pgrp …`; comm may hold spaces and parentheses.
+        let Some(rest) = stat.rfind(')').map(|i| &stat[i + 1..]) else {
+            return false;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next();
+        let group = fields.nth(1).and_then(|g| g.parse::<i32>().ok());
+        group == Some(pgid) && !matches!(state, Some("Z" | "X"))
+    })
+}
+
+/// Records a running child's group, so the run's end can reach it whatever happens.
+pub fn register(ctx: &Context, pgid: i32) {
+    lock(ctx).push(pgid);
+}
+
+/// Forgets a group whose processes have all ended.
+pub fn unregister(ctx: &Context, pgid: i32) {
+    lock(ctx).retain(|g| *g != pgid);
+}
+
+/// SIGTERM to each group, then SIGKILL to what is left after the grace period. Blocks until
+/// all are gone (or a moment after the SIGKILL).
+pub fn terminate(groups: &[i32]) {
+    let live: Vec<i32> = groups.iter().copied().filter(|g| alive(*g)).collect();
+    if live.is_empty() {
+        return;
+    }
+    for g in &live {
+        signal(*g, libc::SIGTERM);
+    }
+    if wait_gone(&live, GRACE) {
+        return;
+    }
+    for g in &live {
+        signal(*g, libc::SIGKILL);
+    }
+    wait_gone(&live, Duration::from_secs(1));
+}
+
+/// Ends every group still registered (children the script left behind). Run at the end of
+/// every run, however it ended.
+pub fn stop_all(ctx: &Context) {
+    let groups: Vec<i32> = std::mem::take(&mut *lock(ctx));
+    let live: Vec<i32> = groups.into_iter().filter(|g| alive(*g)).collect();
+    if live.is_empty() {
+        return;
+    }
+    for g in &live {
+        ctx.out.diag(
+            Level::Info,
+            &format!("stopping process group {g}, still running at the end of the run"),
+        );
+    }
+    terminate(&live);
+}
+
+fn wait_gone(groups: &[i32], within: Duration) -> bool {
+    let until = Instant::now() + within;
+    loop {
+        if !groups.iter().any(|g| alive(*g)) {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn lock(ctx: &Context) -> std::sync::MutexGuard<'_, Vec<i32>> {
+    ctx.children.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+
+    #[test]
+    fn terminate_reaches_grandchildren() {
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 30 & sleep 30; wait"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = child.id() as i32;
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(alive(pgid));
+        let reaper = std::thread::spawn(move || child.wait());
+        terminate(&[pgid]);
+        assert!(!alive(pgid));
+        reaper.join().unwrap().unwrap();
+    }
+}
