@@ -5,4 +5,7 @@ mod support;
 mod core;
 mod deadline;
 mod env;
+mod http;
+mod http_server;
+mod json;
 mod seed;
