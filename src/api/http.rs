@@ -157,10 +157,17 @@ impl Client {
                 &target,
             ));
         }
-        if ctx.dry_run && method != Method::GET && method != Method::HEAD {
+        let request = Arc::new(
+            opts.request(method, target)
+                .map_err(|e| raise(format!("{what}: {e}")))?,
+        );
+        if ctx.dry_run && request.method != Method::GET && request.method != Method::HEAD {
             ctx.out.log(
                 Level::Info,
-                &format!("[dry-run] would {method} {}", target.shown),
+                &format!(
+                    "[dry-run] would {} {}",
+                    request.method, request.target.shown
+                ),
             );
             let mut map = reply_map(Reply {
                 status: 200,
@@ -170,10 +177,6 @@ impl Client {
             map.insert("dry_run".into(), true.into());
             return Ok(map);
         }
-        let request = Arc::new(
-            opts.request(method, target)
-                .map_err(|e| raise(format!("{what}: {e}")))?,
-        );
         let agent = self.agent.get_or_init(http_client::agent).clone();
         self.attempts(&agent, &request, &opts, &what)
     }
@@ -196,8 +199,14 @@ impl Client {
             }
             let limit = opts.timeout.map_or(remaining, |t| t.min(remaining));
             let deadline_bound = limit == remaining;
+            let started = std::time::Instant::now();
             let result = http_client::perform(ctx, agent, request, limit)?;
             ctx.check_stop()?;
+            if let Ok(reply) = &result {
+                let took = crate::duration::format(started.elapsed());
+                ctx.out
+                    .log(Level::Debug, &format!("{what} → {} ({took})", reply.status));
+            }
             let (wait, why) = match result {
                 Ok(reply) if attempt < opts.retries && retryable_status(reply.status) => {
                     let hinted = header_value(&reply, "retry-after").and_then(retry_after);
