@@ -311,7 +311,8 @@ fn dry_run_performs_get_but_does_not_send_post() {
         r#"log(http_get("URL/ok").body);
            let r = http_post("URL/echo", #{x: 1});
            log(`dry=${r.dry_run} s=${r.status} ok=${r.ok}`);
-           http("DELETE", "URL/echo");"#,
+           http("DELETE", "URL/echo");
+           log(`head=${http("HEAD", "URL/ok").status}`);"#,
         &s,
     )
     .arg("--dry-run")
@@ -320,10 +321,10 @@ fn dry_run_performs_get_but_does_not_send_post() {
     .stdout_has("hello-body")
     .stdout_has(&format!("[dry-run] would POST {}", s.url("/echo")))
     .stdout_has("dry=true s=200 ok=true")
-    .stdout_has("[dry-run] would DELETE");
-    let seen = s.seen();
-    assert_eq!(seen.len(), 1);
-    assert_eq!(seen[0].method, "GET");
+    .stdout_has("[dry-run] would DELETE")
+    .stdout_has("head=200");
+    let methods: Vec<String> = s.seen().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["GET", "HEAD"]);
 }
 
 #[test]
