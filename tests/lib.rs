@@ -6,5 +6,8 @@ mod core;
 mod deadline;
 mod env;
 mod exec;
+mod http;
+mod http_server;
+mod json;
 mod sandbox;
 mod seed;
