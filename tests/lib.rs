@@ -2,7 +2,12 @@
 
 mod support;
 
+mod api;
 mod core;
 mod deadline;
 mod env;
+mod files;
+mod imports;
 mod seed;
+mod stdlib;
+mod task;
