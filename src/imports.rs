@@ -3,8 +3,8 @@
 //! relative to its own directory (cycles refused), and evaluated into a module; the engine
 //! then gets a resolver that only hands out those prepared modules.
 
-use std::collections::HashMap;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use rhai::module_resolvers::ModuleResolver;
@@ -149,10 +149,7 @@ impl Loader<'_> {
         };
         if self.in_progress.contains(target) {
             let chain: Vec<String> = self.in_progress.iter().map(describe).collect();
-            return Err(format!(
-                "import cycle: {} -> {name}",
-                chain.join(" -> ")
-            ));
+            return Err(format!("import cycle: {} -> {name}", chain.join(" -> ")));
         }
         let mut ast = self
             .engine
@@ -163,12 +160,13 @@ impl Loader<'_> {
         let loaded = self.load_imports(&ast, Some(&name), &dir, &name);
         self.in_progress.pop();
         loaded?;
-        let module = Module::eval_ast_as_new(Scope::new(), &ast, self.engine).map_err(|e| {
-            match from_runtime(&e, &name) {
-                ScriptEnd::Error(msg, _) => msg,
-                _ => "stopped while loading".to_string(),
-            }
-        })?;
+        let module =
+            Module::eval_ast_as_new(Scope::new(), &ast, self.engine).map_err(
+                |e| match from_runtime(&e, &name) {
+                    ScriptEnd::Error(msg, _) => msg,
+                    _ => "stopped while loading".to_string(),
+                },
+            )?;
         let module: SharedModule = module.into();
         self.built.insert(target.clone(), module.clone());
         Ok(module)

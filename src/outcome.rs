@@ -119,7 +119,11 @@ fn innermost<'a>(
     };
     match err {
         EvalAltResult::ErrorInFunctionCall(_, source, inner, _) => {
-            let file = if source.is_empty() { None } else { Some(source.as_str()) };
+            let file = if source.is_empty() {
+                None
+            } else {
+                Some(source.as_str())
+            };
             innermost(inner, here, file)
         }
         EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner, here, file),

@@ -35,7 +35,10 @@ pub struct StdModule {
 pub fn command(args: ApiArgs) -> Exit {
     if let Some(dir) = &args.definitions {
         if let Err(e) = definitions(dir) {
-            eprintln!("rhrel: error: cannot write definitions to {}: {e}", dir.display());
+            eprintln!(
+                "rhrel: error: cannot write definitions to {}: {e}",
+                dir.display()
+            );
             return Exit::Failure;
         }
         eprintln!("rhrel: wrote .d.rhai definitions to {}", dir.display());

@@ -13,7 +13,16 @@ fn api_lists_every_host_function_and_stdlib_module() {
         out.stdout_has(&format!("\n{}\n", f.signature));
         out.stdout_has(&f.summary);
     }
-    for f in ["env", "log", "fail", "exit", "sleep", "task", "read_file", "regex_replace"] {
+    for f in [
+        "env",
+        "log",
+        "fail",
+        "exit",
+        "sleep",
+        "task",
+        "read_file",
+        "regex_replace",
+    ] {
         out.stdout_has(&format!("\n{f}("));
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/stdlib");
@@ -45,7 +54,9 @@ fn api_json_is_parseable_and_complete() {
     let functions = v["functions"].as_array().unwrap();
     for f in rhrel::reference::host_functions() {
         assert!(
-            functions.iter().any(|j| j["signature"] == f.signature.as_str()),
+            functions
+                .iter()
+                .any(|j| j["signature"] == f.signature.as_str()),
             "{} missing",
             f.signature
         );
@@ -59,7 +70,12 @@ fn api_json_is_parseable_and_complete() {
     for m in rhrel::stdlib::names() {
         assert!(modules.contains(&format!("std/{m}").as_str()), "{m}");
     }
-    let retry = &v["modules"].as_array().unwrap().iter().find(|m| m["name"] == "std/retry").unwrap()["functions"][0];
+    let retry = &v["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "std/retry")
+        .unwrap()["functions"][0];
     assert!(retry["example"].as_str().unwrap().contains("retry::retry"));
 }
 

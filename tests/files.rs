@@ -72,10 +72,13 @@ try { write_file("/etc/rhrel-test", "x"); } catch (e) { log(`refused: ${e}`); }"
 #[cfg(unix)]
 #[test]
 fn symlinks_cannot_escape() {
-    let t = Test::new().file("app/script.rhai", r#"
+    let t = Test::new().file(
+        "app/script.rhai",
+        r#"
 try { log(read_file("link/passwd")); } catch (e) { log(`refused: ${e}`); }
 try { write_file("dangling", "x"); log("wrote"); } catch (e) { log(`refused: ${e}`); }
-"#);
+"#,
+    );
     std::os::unix::fs::symlink("/etc", t.path().join("app/link")).unwrap();
     std::os::unix::fs::symlink("/etc/rhrel-nonexistent", t.path().join("app/dangling")).unwrap();
     t.current_dir("app")
@@ -137,7 +140,9 @@ fn an_invalid_pattern_names_it_and_the_reason() {
         .stderr_has("invalid regular expression `(?<=a)b`")
         .stderr_has("look-around");
     Test::new()
-        .script("try { regex_replace(\"x\", \"(\", \"\"); } catch (e) { log(`caught ${e.message}`); }")
+        .script(
+            "try { regex_replace(\"x\", \"(\", \"\"); } catch (e) { log(`caught ${e.message}`); }",
+        )
         .run()
         .status(0)
         .stdout_has("caught invalid regular expression `(`");

@@ -24,8 +24,15 @@ log(`app=${heroku::info().app}`);
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("v=2") && stdout.contains("app=alone-app"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("v=2") && stdout.contains("app=alone-app"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -44,7 +51,10 @@ fn relative_modules_import_their_own_relative_modules() {
 fn scripts_in_subdirectories_import_relative_to_themselves() {
     Test::new()
         .file("scripts/lib/x.rhai", "fn x() { 41 + 1 }")
-        .file("scripts/main.rhai", "import \"lib/x\" as x;\nlog(`x=${x::x()}`);")
+        .file(
+            "scripts/main.rhai",
+            "import \"lib/x\" as x;\nlog(`x=${x::x()}`);",
+        )
         .arg("scripts/main.rhai")
         .run()
         .status(0)
@@ -66,7 +76,10 @@ fn module_top_level_runs_once() {
 fn escaping_the_script_directory_is_a_compile_error() {
     let out = Test::new()
         .file("outside.rhai", "fn f() { 1 }")
-        .file("app/script.rhai", "log(\"start\");\n  import \"../outside\" as o;\n")
+        .file(
+            "app/script.rhai",
+            "log(\"start\");\n  import \"../outside\" as o;\n",
+        )
         .arg("app/script.rhai")
         .run();
     out.status(65)
@@ -83,7 +96,10 @@ fn a_symlink_cannot_escape() {
         .file("app/script.rhai", "import \"link\" as l;\n");
     std::os::unix::fs::symlink(t.path().join("secret.rhai"), t.path().join("app/link.rhai"))
         .unwrap();
-    t.arg("app/script.rhai").run().status(65).stderr_has("escapes");
+    t.arg("app/script.rhai")
+        .run()
+        .status(65)
+        .stderr_has("escapes");
 }
 
 #[test]
@@ -138,7 +154,9 @@ fn a_computed_import_path_fails_when_it_runs() {
         .status(1)
         .stdout_has("before")
         .stdout_lacks("after")
-        .stderr_has("import `std/retry` is not available: only imports written as a literal string");
+        .stderr_has(
+            "import `std/retry` is not available: only imports written as a literal string",
+        );
 }
 
 #[test]

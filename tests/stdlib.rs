@@ -134,7 +134,10 @@ fn migrate_detects_each_tool_from_its_files() {
         ("flyway", &[("flyway.conf", "")]),
         ("diesel", &[("diesel.toml", "")]),
         ("golang-migrate", &[("migrations/0001_init.up.sql", "")]),
-        ("none", &[("config/config.json", "{}"), ("package.json", "{}")]),
+        (
+            "none",
+            &[("config/config.json", "{}"), ("package.json", "{}")],
+        ),
         ("none", &[("migrations/readme.txt", "")]),
     ];
     for (tool, files) in cases {

@@ -49,7 +49,10 @@ fn a_failed_task_rethrows_its_error_and_code() {
         .stdout_lacks("not reached");
     // The summary comes after the failure and lists every task that ran.
     let tail = &out.stderr[out.stderr.find("Tasks (failed):").expect("summary")..];
-    assert!(tail.contains("✔ one") && tail.contains("✘ two") && !tail.contains("three"), "{tail}");
+    assert!(
+        tail.contains("✔ one") && tail.contains("✘ two") && !tail.contains("three"),
+        "{tail}"
+    );
 }
 
 #[test]
@@ -128,7 +131,10 @@ fn the_report_has_every_field() {
     let wait = &r["tasks"][0];
     assert_eq!(wait["name"], "wait");
     assert_eq!(wait["status"], "ok");
-    assert!((150..5000).contains(&wait["duration_ms"].as_i64().unwrap()), "{wait}");
+    assert!(
+        (150..5000).contains(&wait["duration_ms"].as_i64().unwrap()),
+        "{wait}"
+    );
     assert!(wait["started_at"].is_string());
     assert_eq!(wait["error"], serde_json::Value::Null);
     assert_eq!(r["tasks"][1]["status"], "failed");
@@ -173,7 +179,10 @@ fn the_report_is_masked() {
     let rep = Report::new();
     let out = Test::new()
         .script("fail(`cannot reach ${env(\"DATABASE_URL\")}`);")
-        .env("DATABASE_URL", "postgres://user:hunter2secret@db.example.com/app")
+        .env(
+            "DATABASE_URL",
+            "postgres://user:hunter2secret@db.example.com/app",
+        )
         .args(["--report", &rep.path()])
         .run();
     out.status(1);

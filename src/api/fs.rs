@@ -80,7 +80,13 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
         let fail = |e: std::io::Error| raise(format!("list_dir(\"{path}\"): {e}"));
         let mut names = Vec::new();
         for entry in std::fs::read_dir(&real).map_err(fail)? {
-            names.push(entry.map_err(fail)?.file_name().to_string_lossy().into_owned());
+            names.push(
+                entry
+                    .map_err(fail)?
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
         names.sort();
         Ok(names.into_iter().map(Into::into).collect())
@@ -146,8 +152,7 @@ fn confine(what: &str, path: &str) -> HostResult<PathBuf> {
         .collect();
     let cwd = std::env::current_dir()
         .map_err(|e| raise(format!("{what}(\"{path}\"): no working directory: {e}")))?;
-    let real = real_path(&cwd.join(path))
-        .map_err(|e| raise(format!("{what}(\"{path}\"): {e}")))?;
+    let real = real_path(&cwd.join(path)).map_err(|e| raise(format!("{what}(\"{path}\"): {e}")))?;
     if roots.iter().any(|root| real.starts_with(root)) {
         Ok(real)
     } else {
@@ -206,6 +211,9 @@ mod tests {
             "`..` after a missing directory cannot be resolved"
         );
         std::fs::create_dir(dir.path().join("x")).unwrap();
-        assert_eq!(real_path(&dir.path().join("x/../y")).unwrap(), root.join("y"));
+        assert_eq!(
+            real_path(&dir.path().join("x/../y")).unwrap(),
+            root.join("y")
+        );
     }
 }

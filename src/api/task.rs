@@ -105,17 +105,21 @@ pub fn summary(ctx: &Ctx, outcome: &Outcome) {
         return;
     }
     let now = chrono::Utc::now();
-    let width = log.tasks.iter().map(|t| t.name.chars().count()).max().unwrap_or(0);
+    let width = log
+        .tasks
+        .iter()
+        .map(|t| t.name.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut text = format!("Tasks ({}):", outcome.kind);
     for t in &log.tasks {
         let (mark, ms) = match t.status {
             TaskStatus::Ok => ("✔", t.duration_ms),
             TaskStatus::Failed => ("✘", t.duration_ms),
             // Still open when the run ended: count until now.
-            TaskStatus::Interrupted if t.duration_ms == 0 && t.error.is_none() => (
-                "⏹",
-                (now - t.started_at).num_milliseconds().max(0) as u64,
-            ),
+            TaskStatus::Interrupted if t.duration_ms == 0 && t.error.is_none() => {
+                ("⏹", (now - t.started_at).num_milliseconds().max(0) as u64)
+            }
             TaskStatus::Interrupted => ("⏹", t.duration_ms),
         };
         let pad = width - t.name.chars().count();

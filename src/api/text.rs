@@ -44,9 +44,10 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
         "Whether `pattern` (Rust regex syntax: no look-around) matches anywhere in `text`.\n\
          ```rhai\nif regex_match(out, \"(?i)pending migrations\") { warn(\"pending\"); }\n```",
     )
-    .set_into_module(module, move |text: &str, pattern: &str| -> HostResult<bool> {
-        Ok(c.get(pattern)?.is_match(text))
-    });
+    .set_into_module(
+        module,
+        move |text: &str, pattern: &str| -> HostResult<bool> { Ok(c.get(pattern)?.is_match(text)) },
+    );
 
     let c = cache.clone();
     func(
@@ -71,17 +72,20 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
          ```rhai\nlet m = regex_captures(out, \"(?m)^Current version: ([0-9]+)$\");\n\
          if m != () { log(`version ${m[1]}`); }\n```",
     )
-    .set_into_module(module, move |text: &str, pattern: &str| -> HostResult<Dynamic> {
-        let re = c.get(pattern)?;
-        Ok(match re.captures(text) {
-            None => Dynamic::UNIT,
-            Some(caps) => {
-                let groups: Array = caps
-                    .iter()
-                    .map(|g| g.map_or(Dynamic::UNIT, |m| m.as_str().into()))
-                    .collect();
-                groups.into()
-            }
-        })
-    });
+    .set_into_module(
+        module,
+        move |text: &str, pattern: &str| -> HostResult<Dynamic> {
+            let re = c.get(pattern)?;
+            Ok(match re.captures(text) {
+                None => Dynamic::UNIT,
+                Some(caps) => {
+                    let groups: Array = caps
+                        .iter()
+                        .map(|g| g.map_or(Dynamic::UNIT, |m| m.as_str().into()))
+                        .collect();
+                    groups.into()
+                }
+            })
+        },
+    );
 }
