@@ -99,6 +99,10 @@ pub struct ApiArgs {
     /// Print JSON for tools instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// Write `.d.rhai` definition files for editors into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub definitions: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

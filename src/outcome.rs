@@ -81,8 +81,8 @@ impl Outcome {
 
 /// Turns Rhai's runtime error into `ScriptEnd`, naming the innermost cause and its position.
 pub fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
-    let (inner, pos) = innermost(err, err.position());
-    let place = locate(script, pos);
+    let (inner, pos, file) = innermost(err, err.position(), None);
+    let place = locate(file.unwrap_or(script), pos);
     match inner {
         EvalAltResult::ErrorTerminated(..) => ScriptEnd::Stopped,
         EvalAltResult::ErrorRuntime(value, _) => {
@@ -105,16 +105,29 @@ pub fn locate(script: &str, pos: Position) -> String {
     }
 }
 
-fn innermost(err: &EvalAltResult, outer: Position) -> (&EvalAltResult, Position) {
+/// The innermost error, its position, and the file that position is in: inside an
+/// imported module's function the position is the module's (`source`), not the script's.
+fn innermost<'a>(
+    err: &'a EvalAltResult,
+    outer: Position,
+    file: Option<&'a str>,
+) -> (&'a EvalAltResult, Position, Option<&'a str>) {
     let here = if err.position().is_none() {
         outer
     } else {
         err.position()
     };
     match err {
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
-        | EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner, here),
-        _ => (err, here),
+        EvalAltResult::ErrorInFunctionCall(_, source, inner, _) => {
+            let file = if source.is_empty() {
+                None
+            } else {
+                Some(source.as_str())
+            };
+            innermost(inner, here, file)
+        }
+        EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner, here, file),
+        _ => (err, here, file),
     }
 }
 

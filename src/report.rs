@@ -1,18 +1,79 @@
-//! `--report FILE`: a JSON summary of the run, written whatever the outcome.
+//! `--report FILE`: a JSON summary of the run, written whatever the outcome (also when the
+//! script never started), masked like every other byte rhrel writes.
 
 use std::sync::Arc;
 
+use serde_json::{json, Value};
+
 use crate::context::Context;
 use crate::outcome::Outcome;
-use crate::output::Output;
+use crate::output::{Level, Output};
 use crate::run::RunConfig;
+use crate::task::TaskStatus;
 
-/// Writes the report when `--report` was given (arrives with the stdlib/task issue).
+/// Writes the report when `--report` was given; a failure to write is a warning only.
 pub fn write(
-    _config: &RunConfig,
-    _ctx: Option<&Context>,
-    _out: &Arc<Output>,
-    _started: chrono::DateTime<chrono::Utc>,
-    _outcome: &Outcome,
+    config: &RunConfig,
+    ctx: Option<&Context>,
+    out: &Arc<Output>,
+    started: chrono::DateTime<chrono::Utc>,
+    outcome: &Outcome,
 ) {
+    let Some(path) = &config.report else { return };
+    let finished = chrono::Utc::now();
+    let report = build(config, ctx, started, finished, outcome);
+    let text = out.mask(&format!("{report:#}\n"));
+    if let Err(e) = std::fs::write(path, text) {
+        out.diag(
+            Level::Warn,
+            &format!("cannot write the report {}: {e}", path.display()),
+        );
+    }
+}
+
+fn build(
+    config: &RunConfig,
+    ctx: Option<&Context>,
+    started: chrono::DateTime<chrono::Utc>,
+    finished: chrono::DateTime<chrono::Utc>,
+    outcome: &Outcome,
+) -> Value {
+    let tasks: Vec<Value> = ctx
+        .map(|ctx| {
+            let log = ctx.tasks.lock().unwrap_or_else(|p| p.into_inner());
+            log.tasks
+                .iter()
+                .map(|t| {
+                    json!({
+                        "name": t.name,
+                        "status": match t.status {
+                            TaskStatus::Ok => "ok",
+                            TaskStatus::Failed => "failed",
+                            TaskStatus::Interrupted => "interrupted",
+                        },
+                        "started_at": stamp(t.started_at),
+                        "duration_ms": t.duration_ms,
+                        "error": t.error,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "rhrel": env!("CARGO_PKG_VERSION"),
+        "script": config.script.display().to_string(),
+        "args": config.args,
+        "platform": crate::api::env::platform(|k| std::env::var_os(k).is_some()),
+        "started_at": stamp(started),
+        "finished_at": stamp(finished),
+        "duration_ms": (finished - started).num_milliseconds().max(0),
+        "exit_code": outcome.exit.code(),
+        "outcome": outcome.kind,
+        "error": outcome.error,
+        "tasks": tasks,
+    })
+}
+
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

@@ -5,7 +5,7 @@
 use std::path::{Component, Path, PathBuf};
 
 /// What an import path names.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
     /// `std/NAME`: an embedded module.
     Std(String),

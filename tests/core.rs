@@ -236,12 +236,12 @@ fn eval_is_disabled() {
 }
 
 #[test]
-fn import_is_a_compile_error_for_now() {
+fn a_missing_import_is_a_compile_error() {
     Test::new()
         .script("import \"x\" as x;")
         .run()
         .status(65)
-        .stderr_has("import");
+        .stderr_has("script.rhai:1:1: module `x` not found");
 }
 
 #[test]

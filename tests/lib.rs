@@ -2,12 +2,18 @@
 
 mod support;
 
+mod api;
 mod core;
 mod deadline;
 mod env;
 mod exec;
+mod files;
 mod http;
 mod http_server;
+mod imports;
 mod json;
 mod sandbox;
 mod seed;
+mod stdlib;
+mod stdlib_integration;
+mod task;
