@@ -42,7 +42,9 @@ fn serve_once(status: u16) -> (String, mpsc::Receiver<String>) {
     let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let Ok((stream, _)) = listener.accept() else { return };
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
         let mut reader = BufReader::new(stream.try_clone().unwrap());
         let mut head = String::new();
         let mut length = 0usize;
@@ -74,8 +76,16 @@ fn migrate_run_uses_each_tools_non_interactive_command() {
     let echo = "echo \"ran: $(basename \"$0\") $*\"";
     let cases: &[(&str, &str, &str)] = &[
         ("bin/rails", "bundle", "ran: bundle exec rails db:migrate"),
-        ("manage.py", "python", "ran: python manage.py migrate --noinput"),
-        ("prisma/schema.prisma", "npx", "ran: npx prisma migrate deploy"),
+        (
+            "manage.py",
+            "python",
+            "ran: python manage.py migrate --noinput",
+        ),
+        (
+            "prisma/schema.prisma",
+            "npx",
+            "ran: npx prisma migrate deploy",
+        ),
         (".sequelizerc", "npx", "ran: npx sequelize-cli db:migrate"),
         ("knexfile.js", "npx", "ran: npx knex migrate:latest"),
         ("alembic.ini", "alembic", "ran: alembic upgrade head"),
@@ -190,7 +200,12 @@ fn notify_example_posts_to_slack() {
         .stdout_has("Slack notified");
     let request = got.recv_timeout(std::time::Duration::from_secs(5)).unwrap();
     assert!(request.starts_with("POST /hook"), "{request}");
-    assert!(request.to_ascii_lowercase().contains("content-type: application/json"), "{request}");
+    assert!(
+        request
+            .to_ascii_lowercase()
+            .contains("content-type: application/json"),
+        "{request}"
+    );
     let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
     let json: serde_json::Value = serde_json::from_str(body).unwrap();
     assert_eq!(json["text"], "✅ myapp released v9 (abc123)");
