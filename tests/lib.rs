@@ -2,6 +2,7 @@
 
 mod support;
 
+mod check;
 mod core;
 mod deadline;
 mod env;

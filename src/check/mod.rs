@@ -80,7 +80,11 @@ pub fn command(args: CheckArgs) -> Exit {
     {
         return Exit::Failure;
     }
-    if reports.iter().flat_map(|r| &r.findings).any(Finding::is_error) {
+    if reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(Finding::is_error)
+    {
         Exit::Failure
     } else {
         Exit::Success
@@ -155,10 +159,16 @@ fn summary(reports: &[FileReport], checked: usize) -> String {
     let with_problems = reports.iter().filter(|r| !r.findings.is_empty()).count();
     let mut counts = Vec::new();
     if errors > 0 {
-        counts.push(format!("{errors} error{}", if errors == 1 { "" } else { "s" }));
+        counts.push(format!(
+            "{errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        ));
     }
     if warnings > 0 {
-        counts.push(format!("{warnings} warning{}", if warnings == 1 { "" } else { "s" }));
+        counts.push(format!(
+            "{warnings} warning{}",
+            if warnings == 1 { "" } else { "s" }
+        ));
     }
     format!(
         "{} in {with_problems} of {checked} {}",

@@ -110,9 +110,7 @@ impl Registry {
 /// A plain identifier: what a script can write as a function name.
 pub fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
@@ -143,7 +141,10 @@ mod tests {
         assert!(a.as_method().accepts(0) && a.as_method().accepts(1));
         assert_eq!(Arities::one(1).describe(), "1 argument");
         assert_eq!(a.describe(), "1 or 2 arguments");
-        assert_eq!(Arities::one(0).with(1).with(3).describe(), "0, 1 or 3 arguments");
+        assert_eq!(
+            Arities::one(0).with(1).with(3).describe(),
+            "0, 1 or 3 arguments"
+        );
         assert!(Arities::ANY.accepts(70));
     }
 
@@ -151,7 +152,10 @@ mod tests {
     fn suggests_close_names() {
         let names = ["exec", "exit", "env", "require_env"];
         assert_eq!(closest("exce", names.iter().copied()), Some("exec"));
-        assert_eq!(closest("requre_env", names.iter().copied()), Some("require_env"));
+        assert_eq!(
+            closest("requre_env", names.iter().copied()),
+            Some("require_env")
+        );
         assert_eq!(closest("zzzz", names.iter().copied()), None);
     }
 

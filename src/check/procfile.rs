@@ -31,9 +31,9 @@ pub fn release(text: &str) -> Option<Release> {
         };
         let offset = line.len() - command.len();
         let words = words(command);
-        let rhrel = words.iter().position(|(_, w)| {
-            w.rsplit('/').next() == Some("rhrel")
-        })?;
+        let rhrel = words
+            .iter()
+            .position(|(_, w)| w.rsplit('/').next() == Some("rhrel"))?;
         let mut rest = words[rhrel + 1..].iter();
         let mut first = true;
         while let Some((at, word)) = rest.next() {
@@ -102,8 +102,14 @@ mod tests {
     #[test]
     fn finds_the_release_script() {
         let r = release("web: ./bin/web\nrelease: ./bin/rhrel scripts/release.rhai\n").unwrap();
-        assert_eq!((r.script.as_str(), r.line, r.column), ("scripts/release.rhai", 2, 22));
-        assert_eq!(script("release: rhrel run scripts/x.rhai"), Some("scripts/x.rhai".into()));
+        assert_eq!(
+            (r.script.as_str(), r.line, r.column),
+            ("scripts/release.rhai", 2, 22)
+        );
+        assert_eq!(
+            script("release: rhrel run scripts/x.rhai"),
+            Some("scripts/x.rhai".into())
+        );
         assert_eq!(
             script("release: target/release/rhrel --timeout 10m --dry-run s.rhai -- a"),
             Some("s.rhai".into())

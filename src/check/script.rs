@@ -45,7 +45,13 @@ impl Linter {
             Ok(ast) => ast,
             Err(err) => {
                 let (line, col) = within(source, line_col(err.1));
-                return vec![Finding::error(shown, Code::Syntax, line, col, err.0.to_string())];
+                return vec![Finding::error(
+                    shown,
+                    Code::Syntax,
+                    line,
+                    col,
+                    err.0.to_string(),
+                )];
             }
         };
         let facts = walk::collect(&ast);
@@ -174,7 +180,10 @@ impl Linter {
         let arities = if call.method {
             // Native functions take the object as their first parameter; script functions
             // called as methods see it as `this`.
-            native.map(Arities::as_method).unwrap_or_default().union(script.unwrap_or_default())
+            native
+                .map(Arities::as_method)
+                .unwrap_or_default()
+                .union(script.unwrap_or_default())
         } else {
             native.unwrap_or_default().union(script.unwrap_or_default())
         };

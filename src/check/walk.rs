@@ -106,7 +106,9 @@ pub fn collect(ast: &AST) -> Facts {
         let place = if def.name.starts_with(ANON_PREFIX) {
             Place::Closure
         } else {
-            facts.declared.extend(def.params.iter().map(|p| p.to_string()));
+            facts
+                .declared
+                .extend(def.params.iter().map(|p| p.to_string()));
             Place::Function
         };
         // The body is only reachable through a walk: give the function an AST of its own.
@@ -122,10 +124,10 @@ pub fn collect(ast: &AST) -> Facts {
 fn visit(facts: &mut Facts, place: Place, nodes: &[ASTNode]) {
     let Some(node) = nodes.last() else { return };
     match node {
-        ASTNode::Stmt(Stmt::FnCall(x, pos)) | ASTNode::Expr(Expr::FnCall(x, pos)) => {
-            if !x.is_operator_call() {
-                facts.calls.push(call(x, false, *pos));
-            }
+        ASTNode::Stmt(Stmt::FnCall(x, pos)) | ASTNode::Expr(Expr::FnCall(x, pos))
+            if !x.is_operator_call() =>
+        {
+            facts.calls.push(call(x, false, *pos));
         }
         ASTNode::Expr(Expr::MethodCall(x, pos)) => facts.calls.push(call(x, true, *pos)),
         ASTNode::Expr(Expr::Variable(x, _, pos)) => {
@@ -188,8 +190,8 @@ fn visit(facts: &mut Facts, place: Place, nodes: &[ASTNode]) {
 }
 
 fn call(x: &rhai::FnCallExpr, method: bool, pos: Position) -> Call {
-    let namespace = (!x.namespace.is_empty())
-        .then(|| (x.namespace.root().to_string(), x.namespace.path.len()));
+    let namespace =
+        (!x.namespace.is_empty()).then(|| (x.namespace.root().to_string(), x.namespace.path.len()));
     let pos = if namespace.is_some() {
         x.namespace.position()
     } else {
