@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod check;
 mod core;
 mod deadline;
 mod env;
