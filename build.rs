@@ -6,6 +6,9 @@ use std::path::Path;
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
     println!("cargo:rerun-if-changed={}", dir.display());
+    // A position-dependent executable: the loader then has no relative relocations to apply
+    // at every start (measured: 2.06M → 1.76M instructions for a one-line script).
+    println!("cargo:rustc-link-arg-bins=-no-pie");
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries

@@ -46,6 +46,7 @@ pub fn sandboxed(ctx: &Ctx) -> Engine {
 /// The engine of a live run: print/debug go to the logger, and between operations the
 /// sticky stop and (every so often) the memory cap are checked.
 pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
+    crate::api::set_docs(false);
     let mut engine = sandboxed(ctx);
 
     let out = ctx.out.clone();

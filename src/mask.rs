@@ -117,8 +117,16 @@ impl Masker {
 
 /// Whether a variable name looks secret.
 pub fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_NAME_PARTS.iter().any(|part| upper.contains(part))
+    // Runs for every variable at the first output: a plain window scan is cheaper for
+    // short names than allocating an upper-case copy and ten substring searches.
+    let name = name.as_bytes();
+    SECRET_NAME_PARTS.iter().any(|part| {
+        let part = part.as_bytes();
+        name.len() >= part.len()
+            && name
+                .windows(part.len())
+                .any(|w| w.eq_ignore_ascii_case(part))
+    })
 }
 
 /// The password of a `scheme://user:password@host` value, percent-decoded when it differs.
@@ -250,6 +258,22 @@ mod tests {
     fn masks_each_line_of_a_multiline_secret() {
         let m = masker(&[("PRIVATE_PEM", "first-line-abc\nsecond-line-def")]);
         assert_eq!(m.mask_str("x second-line-def y"), "x *** y");
+    }
+
+    #[test]
+    fn secret_names_ignore_case() {
+        for name in [
+            "API_TOKEN",
+            "stripe_secret_key",
+            "Db_Password",
+            "x_auth",
+            "PRIVATE",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "PLAIN_SETTING", "K"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
     }
 
     #[test]

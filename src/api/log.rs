@@ -22,6 +22,11 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
         func(name, &["message: ?", "()"], &doc).set_into_module(module, move |msg: Dynamic| {
             c.out.log(level, &display(&msg));
         });
+        // The common case, a string, matches exactly: without this overload the first call
+        // also searched (and hashed) the whole lazy standard package for `name(string)`.
+        let c = ctx.clone();
+        func(name, &["message: &str", "()"], &doc)
+            .set_into_module(module, move |msg: &str| c.out.log(level, msg));
     }
 
     let c = ctx.clone();

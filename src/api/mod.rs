@@ -12,6 +12,8 @@ pub mod task;
 pub mod text;
 pub mod time;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use rhai::{FuncRegistration, Module};
 
 use crate::context::Ctx;
@@ -34,9 +36,22 @@ pub fn host_module(ctx: &Ctx) -> Module {
     module
 }
 
+/// Whether registrations carry their docs. A run never reads them, and formatting ~100
+/// doc comments was 15% of a one-line script's start-up, so `engine::for_run` turns them off;
+/// `check` and `api` keep the default.
+static WITH_DOCS: AtomicBool = AtomicBool::new(true);
+
+/// Registrations from now on carry docs (`true`) or only names and arity (`false`).
+pub fn set_docs(enabled: bool) {
+    WITH_DOCS.store(enabled, Ordering::Relaxed);
+}
+
 /// A documented registration: `params` are `name: type` pairs followed by the return type;
 /// `doc` is plain text (its first line is the summary; a ```rhai block shows usage).
 pub fn func(name: &str, params: &[&str], doc: &str) -> FuncRegistration {
+    if !WITH_DOCS.load(Ordering::Relaxed) {
+        return FuncRegistration::new(name);
+    }
     let comment = doc
         .trim()
         .lines()
