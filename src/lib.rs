@@ -53,6 +53,17 @@ where
     T: Into<OsString> + Clone,
 {
     install_panic_hook();
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // A panic anywhere (a bug) still ends with the documented code 70, not Rust's 101.
+    std::panic::catch_unwind(move || dispatch(args)).unwrap_or(Exit::Internal.into())
+}
+
+fn dispatch(args: Vec<OsString>) -> std::process::ExitCode {
+    // Debug builds only: lets the tests reach the internal-error path.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("RHREL_DEBUG_PANIC").is_some() {
+        panic!("RHREL_DEBUG_PANIC is set");
+    }
     let matches = match Cli::command().try_get_matches_from(args) {
         Ok(m) => m,
         Err(e) => {

@@ -267,3 +267,15 @@ fn deep_nesting_is_65() {
     let src = format!("let x = {}1{};", "(".repeat(20000), ")".repeat(20000));
     Test::new().script(&src).run().status(65);
 }
+
+#[test]
+fn internal_error_is_70_without_a_rust_panic_message() {
+    // Debug builds panic on purpose when RHREL_DEBUG_PANIC is set (see lib.rs).
+    let out = Test::new()
+        .script("log(1);")
+        .env("RHREL_DEBUG_PANIC", "1")
+        .run();
+    out.status(70)
+        .stderr_has("rhrel: internal error")
+        .stderr_has("please report it");
+}
