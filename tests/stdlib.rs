@@ -1,17 +1,9 @@
 //! The embedded stdlib modules (those that need no child process or network), the
 //! examples' paths that need neither, and the `exit` paths real release scripts take.
 
-use crate::support::Test;
+use crate::support::{example, Test};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-fn example(name: &str) -> Test {
-    Test::new()
-        .arg(format!("{ROOT}/scripts/examples/{name}"))
-        .env_remove("HEROKU_PR_NUMBER")
-        .env_remove("HEROKU_PARENT_APP_NAME")
-        .env_remove("SLACK_WEBHOOK_URL")
-}
 
 #[test]
 fn retry_returns_after_failures_with_doubling_delays() {

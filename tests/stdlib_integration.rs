@@ -7,7 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 
-use crate::support::Test;
+use crate::support::{example, Test};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -26,14 +26,6 @@ fn with_programs(mut t: Test, programs: &[(&str, &str)]) -> Test {
         std::env::var("PATH").unwrap_or_default()
     );
     t.env("PATH", &path)
-}
-
-fn example(name: &str) -> Test {
-    Test::new()
-        .arg(format!("{ROOT}/scripts/examples/{name}"))
-        .env_remove("HEROKU_PR_NUMBER")
-        .env_remove("HEROKU_PARENT_APP_NAME")
-        .env_remove("SLACK_WEBHOOK_URL")
 }
 
 /// A one-request HTTP server on 127.0.0.1 answering `status`; sends the request it got.

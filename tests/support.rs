@@ -36,6 +36,18 @@ const CLEARED: &[&str] = &[
     "SOURCE_VERSION",
 ];
 
+/// Runs `scripts/examples/NAME` from the repository, without Heroku review-app variables.
+pub fn example(name: &str) -> Test {
+    Test::new()
+        .arg(format!(
+            "{}/scripts/examples/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .env_remove("HEROKU_PR_NUMBER")
+        .env_remove("HEROKU_PARENT_APP_NAME")
+        .env_remove("SLACK_WEBHOOK_URL")
+}
+
 #[must_use]
 pub struct Test {
     dir: tempfile::TempDir,
