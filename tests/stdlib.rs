@@ -3,8 +3,6 @@
 
 use crate::support::{example, Test};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
 #[test]
 fn retry_returns_after_failures_with_doubling_delays() {
     Test::new()

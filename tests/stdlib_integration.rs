@@ -9,8 +9,6 @@ use std::sync::mpsc;
 
 use crate::support::{example, Test};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
 /// Writes executable stand-ins into `bin/` and puts that dir first on PATH.
 fn with_programs(mut t: Test, programs: &[(&str, &str)]) -> Test {
     use std::os::unix::fs::PermissionsExt;
