@@ -41,7 +41,9 @@ fn health_check_waits_until_the_app_answers_200() {
         ));
     let seen = app.seen();
     assert_eq!(seen.len(), 4);
-    assert!(seen.iter().all(|r| r.method == "GET" && r.path == "/health"));
+    assert!(seen
+        .iter()
+        .all(|r| r.method == "GET" && r.path == "/health"));
 }
 
 #[test]
@@ -82,7 +84,10 @@ fn notify_posts_the_deployment_as_json() {
     let seen = hook.seen();
     assert_eq!(seen.len(), 1);
     let request = &seen[0];
-    assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/deploys"));
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("POST", "/deploys")
+    );
     assert_eq!(request.header("content-type"), Some("application/json"));
     let body: serde_json::Value = serde_json::from_str(&request.body).unwrap();
     assert_eq!(
@@ -117,7 +122,10 @@ fn notify_reports_a_failed_release_to_both_hooks() {
     };
     assert_eq!(body("/deploys")["outcome"], "failed");
     assert_eq!(body("/deploys")["release"], serde_json::Value::Null);
-    assert_eq!(body("/slack"), serde_json::json!({"text": "❌ shop release failed (unknown commit)"}));
+    assert_eq!(
+        body("/slack"),
+        serde_json::json!({"text": "❌ shop release failed (unknown commit)"})
+    );
 }
 
 #[test]

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::services::{eventually, processes_with, Guard, Postgres, Redis, PG_PASSWORD, REDIS_PASSWORD};
+use crate::services::{
+    eventually, processes_with, Guard, Postgres, Redis, PG_PASSWORD, REDIS_PASSWORD,
+};
 use crate::support::Test;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -190,6 +192,17 @@ fn a_migration_blocked_by_a_lock_is_ended_by_the_timeout() {
         .stderr_has("migration 002_add_x.sql failed (timed out after 2s); it was rolled back")
         .took_less_than(Duration::from_secs(12));
     assert!(eventually(Duration::from_secs(5), || blocked().is_empty()));
+
+    // Or PostgreSQL's own lock_timeout, through PGOPTIONS.
+    migrate(&pg)
+        .file(create.0, create.1)
+        .file("m/002_add_x.sql", "ALTER TABLE t ADD COLUMN x int;\n")
+        .env("PGOPTIONS", "-c lock_timeout=500ms")
+        .args(["--", "m"])
+        .run()
+        .status(1)
+        .stderr_has("canceling statement due to lock timeout")
+        .stderr_has("migration 002_add_x.sql failed (psql exited with code 3)");
     assert_eq!(applied(&pg), "001");
 }
 

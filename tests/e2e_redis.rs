@@ -76,7 +76,9 @@ fn keys_from_a_file_with_a_prefix_and_a_userless_url() {
 
 #[test]
 fn redis_stopped_fails_clearly() {
-    let Some(mut redis) = Redis::start() else { return };
+    let Some(mut redis) = Redis::start() else {
+        return;
+    };
     redis.stop();
     warm(&redis)
         .env("REDIS_TIMEOUT", "5")
@@ -109,7 +111,9 @@ fn a_wrong_password_fails_clearly() {
 
 #[test]
 fn a_redis_that_never_answers_fails_within_the_timeout() {
-    let Some(tools) = need(&["redis-cli"]) else { return };
+    let Some(tools) = need(&["redis-cli"]) else {
+        return;
+    };
     // Accepts connections and never replies.
     let silent = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
@@ -120,7 +124,9 @@ fn a_redis_that_never_answers_fails_within_the_timeout() {
         .env("REDIS_TIMEOUT", "2")
         .run()
         .status(1)
-        .stderr_has(&format!("Redis at 127.0.0.1:{port} did not answer within 2s"))
+        .stderr_has(&format!(
+            "Redis at 127.0.0.1:{port} did not answer within 2s"
+        ))
         .took_less_than(Duration::from_secs(10));
     drop(silent);
 }
