@@ -279,3 +279,15 @@ fn internal_error_is_70_without_a_rust_panic_message() {
         .stderr_has("rhrel: internal error")
         .stderr_has("please report it");
 }
+
+#[test]
+fn function_name_used_as_a_value_is_a_function_pointer() {
+    // Pins the vendored parser patch (vendor/rhai/PATCHES.md): the name index must still
+    // tell function names from variables, also when functions are defined after use.
+    Test::new()
+        .script("fn hello() { \"hi\" }\nlet f = hello;\nlog(`${type_of(f)} ${f.call()}`);\nlet g = later;\nlog(g.call());\nfn later() { \"after\" }")
+        .run()
+        .status(0)
+        .stdout_has("Fn hi")
+        .stdout_has("after");
+}
