@@ -14,6 +14,7 @@ mod http_server;
 mod imports;
 mod json;
 mod sandbox;
+mod secrets;
 mod seed;
 mod stdlib;
 mod stdlib_integration;
