@@ -137,7 +137,10 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
             .stack_size(SCRIPT_STACK_BYTES)
             .spawn_scoped(scope, || evaluate(&ctx, source, limits.max_memory))
             .map_err(|e| format!("cannot start the script thread: {e}"))
-            .and_then(|h| h.join().map_err(|_| "the script thread crashed".to_string()));
+            .and_then(|h| {
+                h.join()
+                    .map_err(|_| "the script thread crashed".to_string())
+            });
         match end {
             Ok(end) => Outcome::decide(&ctx, end),
             Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),

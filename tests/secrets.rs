@@ -96,7 +96,10 @@ fn report_file_is_masked() {
         .output_lacks(TOKEN);
     let text = std::fs::read_to_string(&report).expect("report written");
     assert!(!text.contains(TOKEN), "report leaks the token:\n{text}");
-    assert!(!text.contains(DB_PASSWORD), "report leaks the password:\n{text}");
+    assert!(
+        !text.contains(DB_PASSWORD),
+        "report leaks the password:\n{text}"
+    );
     assert!(text.contains("failed with ***"), "{text}");
 }
 
@@ -153,7 +156,10 @@ fn encoded_forms_are_masked() {
     }
     script.push_str(&format!("log(\"url {url}\");\n"));
     script.push_str("log(to_json(#{ pw: env(\"SECRET_VALUE\") }));\n");
-    let out = Test::new().env("SECRET_VALUE", secret).script(&script).run();
+    let out = Test::new()
+        .env("SECRET_VALUE", secret)
+        .script(&script)
+        .run();
     out.status(0);
     for (i, form) in forms.iter().enumerate() {
         out.stdout_lacks(form).stdout_has(&format!("b64-{i} "));
@@ -308,7 +314,10 @@ fn allow_env_limits_reads_but_children_inherit_everything() {
             .lines()
             .find(|l| l.starts_with(&format!("{call}: ")))
             .unwrap_or_else(|| panic!("no {call} line\n{}", out.dump()));
-        assert!(line.contains("--allow-env") && line.contains("OTHER_VAR"), "{line}");
+        assert!(
+            line.contains("--allow-env") && line.contains("OTHER_VAR"),
+            "{line}"
+        );
     }
     Test::new()
         .env("OTHER_VAR", "x")
@@ -323,7 +332,10 @@ fn allow_env_limits_reads_but_children_inherit_everything() {
 fn import_escaping_the_directory_is_65_and_not_loaded() {
     Test::new()
         .file("outside.rhai", r#"log("outside was loaded"); fn f() { 1 }"#)
-        .file("app/script.rhai", r#"import "../outside" as o; log("ran");"#)
+        .file(
+            "app/script.rhai",
+            r#"import "../outside" as o; log("ran");"#,
+        )
         .arg("app/script.rhai")
         .run()
         .status(65)
@@ -370,16 +382,44 @@ fn hostile_inputs_end_with_documented_codes() {
         ("deep brackets", &[b'['; 5000], 65),
         ("deep blocks", &[b'{'; 5000], 65),
         ("stray closers", b")))}}}]]]", 65),
-        ("huge integer literal", b"let x = 99999999999999999999999999999;", 0),
-        ("integer overflow", b"let x = 9223372036854775807; x + 1;", 1),
+        (
+            "huge integer literal",
+            b"let x = 99999999999999999999999999999;",
+            0,
+        ),
+        (
+            "integer overflow",
+            b"let x = 9223372036854775807; x + 1;",
+            1,
+        ),
         ("division by zero", b"1 / 0;", 1),
-        ("mutual recursion", b"fn a(x) { b(x) } fn b(x) { a(x) } a(1);", 1),
-        ("closure recursion", b"let f = |x| x; let g = Fn(\"g\"); fn g() { g() } g();", 1),
-        ("string times huge", b"let s = \"ab\"; s.pad(100000000, \"x\");", 1),
-        ("range overflow", b"for i in range(0, 9223372036854775807, 4611686018427387904) {}", 0),
+        (
+            "mutual recursion",
+            b"fn a(x) { b(x) } fn b(x) { a(x) } a(1);",
+            1,
+        ),
+        (
+            "closure recursion",
+            b"let f = |x| x; let g = Fn(\"g\"); fn g() { g() } g();",
+            1,
+        ),
+        (
+            "string times huge",
+            b"let s = \"ab\"; s.pad(100000000, \"x\");",
+            1,
+        ),
+        (
+            "range overflow",
+            b"for i in range(0, 9223372036854775807, 4611686018427387904) {}",
+            0,
+        ),
         ("negative sleep", b"sleep(-1);", 1),
         ("infinite sleep", b"sleep(1.0e300);", 124),
-        ("exec timeout overflow", b"exec(\"sleep\", [\"30\"], #{timeout: 1.0e300});", 124),
+        (
+            "exec timeout overflow",
+            b"exec(\"sleep\", [\"30\"], #{timeout: 1.0e300});",
+            124,
+        ),
         ("nan sleep", b"sleep(0.0 / 0.0);", 1),
         ("exit out of range", b"exit(300);", 1),
         ("import of a number", b"import 42 as x;", 1),
