@@ -179,6 +179,19 @@ impl Output {
         self.mask_vars.iter().map(String::as_str).collect()
     }
 
+    /// A variable the script hands to a child (`exec(…, #{env: …})`): secret by the same rules
+    /// as rhrel's own environment (its name, `RHREL_MASK_VARS`, a URL password).
+    pub fn add_env_secret(&self, name: &str, value: &str) {
+        if crate::mask::is_secret_name(name)
+            || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name))
+        {
+            self.add_secret(value);
+        }
+        if let Some(password) = crate::mask::url_password(value) {
+            self.add_secret(&password);
+        }
+    }
+
     /// Registers a secret found at run time (`mask(value)`).
     pub fn add_secret(&self, secret: &str) {
         if let Some(m) = self.masker().as_mut() {

@@ -211,6 +211,23 @@ fn mask_at_run_time_covers_logs_and_children() {
 }
 
 #[test]
+fn secrets_the_script_hands_a_child_are_masked() {
+    Test::new()
+        .script(
+            r#"shell("echo $DEPLOY_TOKEN $CACHE_URL $PLAIN", #{env: #{
+                DEPLOY_TOKEN: "child-only-s3cret",
+                CACHE_URL: "redis://:r3dis-pass@cache:6379",
+                PLAIN: "plain-visible"
+            }});"#,
+        )
+        .run()
+        .status(0)
+        .output_lacks("child-only-s3cret")
+        .output_lacks("r3dis-pass")
+        .stdout_has("*** redis://:***@cache:6379 plain-visible");
+}
+
+#[test]
 fn rhrel_mask_vars_adds_names() {
     let script = r#"log(`custom ${env("MY_SETTING")}`);"#;
     Test::new()
