@@ -61,18 +61,18 @@ impl Deadline {
         format!("timed out after {} ({by})", duration::format(self.limit))
     }
 
-    /// Starts the watchdog: at the deadline it requests a stop, unless one came first.
-    pub fn watch(&self, stop: Arc<Stop>) {
+    /// Starts the watchdog: at the deadline it requests a stop, unless one came first
+    /// (the thread ends either way). `None` when no thread could be started.
+    pub fn watch(&self, stop: Arc<Stop>) -> Option<std::thread::JoinHandle<()>> {
         let at = self.at;
-        let spawned = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("rhrel-deadline".into())
             .spawn(move || {
                 if !stop.sleep_until(at) {
                     stop.request(StopReason::Deadline);
                 }
-            });
-        // Without a watchdog the progress check still enforces the deadline (see engine.rs).
-        drop(spawned);
+            })
+            .ok()
     }
 }
 

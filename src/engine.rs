@@ -59,6 +59,7 @@ pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
     });
 
     let stop = ctx.stop.clone();
+    let deadline = ctx.deadline.at;
     let counter = Cell::new(0u32);
     engine.on_progress(move |_| {
         if stop.is_set() {
@@ -67,6 +68,11 @@ pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
         let n = counter.get().wrapping_add(1);
         counter.set(n);
         if n.is_multiple_of(MEMORY_SAMPLE_OPS) {
+            // A backstop for the watchdog thread (which ends the run on time by itself).
+            if std::time::Instant::now() >= deadline {
+                stop.request(StopReason::Deadline);
+                return Some(Dynamic::UNIT);
+            }
             if let Some(rss) = crate::memory::resident_bytes() {
                 if rss > max_memory {
                     stop.request(StopReason::Memory(rss, max_memory));

@@ -35,7 +35,7 @@ pub mod supervise;
 pub mod task;
 
 use std::ffi::OsString;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
@@ -99,6 +99,7 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
         Verbosity::Normal
     };
     let out = Arc::new(Output::new(args.log_format, verbosity));
+    let _ = PANIC_OUTPUT.set(out.clone());
     let usage = |msg: String| {
         out.diag(Level::Error, &msg);
         Exit::Usage
@@ -145,6 +146,9 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
     run::run(config, out)
 }
 
+/// The run's output, so a panic message (which may quote a value) is masked too.
+static PANIC_OUTPUT: OnceLock<Arc<Output>> = OnceLock::new();
+
 /// A bug in rhrel must still end with a clear line and exit 70, not a Rust backtrace.
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
@@ -158,6 +162,13 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" ({}:{})", l.file(), l.line()))
             .unwrap_or_default();
+        let msg = match PANIC_OUTPUT.get() {
+            None => msg,
+            Some(out) => out
+                .try_mask(&msg)
+                .unwrap_or_else(|| "(message withheld: it could not be masked)".into()),
+        };
+        // Not through Output::diag: the panicking thread may hold the output's lock.
         eprintln!("rhrel: internal error: {msg}{at}; this is a bug in rhrel, please report it");
     }));
 }

@@ -56,6 +56,8 @@ pub enum Verbosity {
 pub struct Output {
     format: LogFormat,
     verbosity: Verbosity,
+    /// When false every write is dropped (in-process evaluation for fuzzing).
+    enabled: bool,
     /// Built on first use from the environment: a script that prints nothing pays nothing.
     masker: Mutex<Option<Masker>>,
     mask_vars: Vec<String>,
@@ -74,8 +76,17 @@ impl Output {
         Output {
             format,
             verbosity,
+            enabled: true,
             masker: Mutex::new(None),
             mask_vars,
+        }
+    }
+
+    /// An output that masks but writes nothing: for evaluating scripts in-process (fuzzing).
+    pub fn discard() -> Self {
+        Output {
+            enabled: false,
+            ..Output::new(LogFormat::Text, Verbosity::Quiet)
         }
     }
 
@@ -109,6 +120,9 @@ impl Output {
 
     /// Complete lines of a child's output, relayed in one write (lines end with `\n`).
     pub fn relay(&self, stream: Stream, lines: &[u8]) {
+        if !self.enabled {
+            return;
+        }
         let masker = self.masker();
         let masked = match masker.as_ref() {
             Some(m) => m.mask_bytes(lines),
@@ -145,6 +159,39 @@ impl Output {
         }
     }
 
+    /// `mask` for the panic hook: never waits for the masker (the panicking thread may hold
+    /// it); `None` when it is busy, so the caller can drop the text rather than leak it.
+    pub fn try_mask(&self, text: &str) -> Option<String> {
+        let guard = match self.masker.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        };
+        Some(match guard.as_ref() {
+            Some(m) => m.mask_str(text).into_owned(),
+            None => Masker::from_env(env_pairs(), &self.mask_names())
+                .mask_str(text)
+                .into_owned(),
+        })
+    }
+
+    fn mask_names(&self) -> Vec<&str> {
+        self.mask_vars.iter().map(String::as_str).collect()
+    }
+
+    /// A variable the script hands to a child (`exec(…, #{env: …})`): secret by the same rules
+    /// as rhrel's own environment (its name, `RHREL_MASK_VARS`, a URL password).
+    pub fn add_env_secret(&self, name: &str, value: &str) {
+        if crate::mask::is_secret_name(name)
+            || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name))
+        {
+            self.add_secret(value);
+        }
+        if let Some(password) = crate::mask::url_password(value) {
+            self.add_secret(&password);
+        }
+    }
+
     /// Registers a secret found at run time (`mask(value)`).
     pub fn add_secret(&self, secret: &str) {
         if let Some(m) = self.masker().as_mut() {
@@ -155,13 +202,15 @@ impl Output {
     fn masker(&self) -> MutexGuard<'_, Option<Masker>> {
         let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
-            let names: Vec<&str> = self.mask_vars.iter().map(String::as_str).collect();
-            *guard = Some(Masker::from_env(env_pairs(), &names));
+            *guard = Some(Masker::from_env(env_pairs(), &self.mask_names()));
         }
         guard
     }
 
     fn emit(&self, stream: Stream, level: Level, msg: &str, source: Option<&str>) {
+        if !self.enabled {
+            return;
+        }
         let masked = self.mask(msg);
         let line = match self.format {
             LogFormat::Text => {

@@ -48,7 +48,8 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     };
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(config.timeout, config.timeout_source.clone());
-    deadline.watch(stop.clone());
+    // The watchdog ends at the deadline or at the stop requested below, whichever is first.
+    let _watchdog = deadline.watch(stop.clone());
     if let Err(e) = crate::signals::install(stop.clone()) {
         out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
     }
@@ -100,6 +101,57 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         }
     }
     crate::report::write(&config, Some(&ctx), &out, started, &outcome);
+    outcome.exit
+}
+
+/// What `evaluate_source` needs: the limits of an in-process run.
+pub struct InProcess {
+    pub timeout: Duration,
+    pub max_memory: u64,
+    pub policy: Policy,
+}
+
+/// Evaluates a script's text in this process, as `rhrel run` would but without signal
+/// handlers, children left behind, or any output (every write is discarded): the entry the
+/// fuzzers use. The deadline watchdog and the large-stack script thread are joined before
+/// returning, so nothing outlives the call. Returns the exit code the run would have.
+pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
+    let stop = Arc::new(Stop::default());
+    let deadline = Deadline::new(limits.timeout, TimeoutSource::Flag);
+    let watchdog = deadline.watch(stop.clone());
+    let ctx: Ctx = Arc::new(Context {
+        script: PathBuf::from("fuzz.rhai"),
+        script_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        args: Vec::new(),
+        dry_run: false,
+        policy: limits.policy,
+        stop: stop.clone(),
+        deadline,
+        out: Arc::new(Output::discard()),
+        tasks: Mutex::new(TaskLog::default()),
+        children: Mutex::new(Vec::new()),
+    });
+    let outcome = std::thread::scope(|scope| {
+        let end = std::thread::Builder::new()
+            .name("rhrel-script".into())
+            .stack_size(SCRIPT_STACK_BYTES)
+            .spawn_scoped(scope, || evaluate(&ctx, source, limits.max_memory))
+            .map_err(|e| format!("cannot start the script thread: {e}"))
+            .and_then(|h| {
+                h.join()
+                    .map_err(|_| "the script thread crashed".to_string())
+            });
+        match end {
+            Ok(end) => Outcome::decide(&ctx, end),
+            Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),
+        }
+    });
+    crate::api::exec::stop_children(&ctx);
+    // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
+    stop.request(crate::stop::StopReason::Exit(0));
+    if let Some(watchdog) = watchdog {
+        let _ = watchdog.join();
+    }
     outcome.exit
 }
 

@@ -17,6 +17,7 @@ mod http_server;
 mod imports;
 mod json;
 mod sandbox;
+mod secrets;
 mod seed;
 mod services;
 mod stdlib;

@@ -119,6 +119,11 @@ fn run(
 ) -> HostResult<Map> {
     ctx.check_stop()?;
     let opts = exec_options::parse(shown, options)?;
+    for (name, value) in &opts.env {
+        if let Some(value) = value {
+            ctx.out.add_env_secret(name, value);
+        }
+    }
     if program.is_empty() {
         return Err(raise("exec(): the program name is empty"));
     }

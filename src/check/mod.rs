@@ -91,6 +91,27 @@ pub fn command(args: CheckArgs) -> Exit {
     }
 }
 
+/// Lints a script's text without touching the disk for the script itself (imports still
+/// resolve from the working directory): the findings `rhrel check` would print for it.
+pub fn check_source(shown: &str, source: &str) -> Vec<Finding> {
+    script::Linter::new().lint(shown, Path::new(shown), source)
+}
+
+/// `check_source` rendered in each of the three formats, as `rhrel check` would print it.
+pub fn render_source(shown: &str, source: &str) -> [String; 3] {
+    let report = FileReport {
+        shown: shown.to_string(),
+        source: source.to_string(),
+        findings: check_source(shown, source),
+    };
+    let reports = [report];
+    [
+        render::human(&reports, false),
+        render::json(&reports),
+        render::github(&reports),
+    ]
+}
+
 fn check_script(linter: &mut script::Linter, path: &Path) -> FileReport {
     let shown = files::shown(path);
     match crate::script_file::read(path) {
