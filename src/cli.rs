@@ -66,7 +66,7 @@ pub struct RunArgs {
     #[arg(long, env = "RHREL_REPORT", value_name = "FILE")]
     pub report: Option<PathBuf>,
 
-    /// Cap on rhrel's resident memory (`512M`, `1G`, or MiB).
+    /// Cap on the memory rhrel itself uses (heap in use: `512M`, `1G`, or MiB).
     #[arg(
         long,
         env = "RHREL_MAX_MEMORY",

@@ -22,8 +22,8 @@ pub const MAX_ARRAY_SIZE: usize = 50_000;
 pub const MAX_MAP_SIZE: usize = 50_000;
 /// Most modules a script may import (stdlib included).
 pub const MAX_MODULES: usize = 64;
-/// Operations between two samples of resident memory.
-const MEMORY_SAMPLE_OPS: u32 = 1 << 12;
+/// Operations between two backstop checks of the deadline clock.
+const DEADLINE_CHECK_OPS: u32 = 1 << 12;
 
 /// An engine with the host API and the sandbox's limits, but no run attached (check, api).
 pub fn sandboxed(ctx: &Ctx) -> Engine {
@@ -65,20 +65,17 @@ pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
         if stop.is_set() {
             return Some(Dynamic::UNIT);
         }
+        let in_use = crate::memory::heap_bytes();
+        if in_use > max_memory {
+            stop.request(StopReason::Memory(in_use, max_memory));
+            return Some(Dynamic::UNIT);
+        }
         let n = counter.get().wrapping_add(1);
         counter.set(n);
-        if n.is_multiple_of(MEMORY_SAMPLE_OPS) {
-            // A backstop for the watchdog thread (which ends the run on time by itself).
-            if std::time::Instant::now() >= deadline {
-                stop.request(StopReason::Deadline);
-                return Some(Dynamic::UNIT);
-            }
-            if let Some(rss) = crate::memory::resident_bytes() {
-                if rss > max_memory {
-                    stop.request(StopReason::Memory(rss, max_memory));
-                    return Some(Dynamic::UNIT);
-                }
-            }
+        // A backstop for the watchdog thread (which ends the run on time by itself).
+        if n.is_multiple_of(DEADLINE_CHECK_OPS) && std::time::Instant::now() >= deadline {
+            stop.request(StopReason::Deadline);
+            return Some(Dynamic::UNIT);
         }
         None
     });

@@ -35,6 +35,11 @@ pub mod supervise;
 pub mod task;
 
 use std::ffi::OsString;
+
+/// Counts heap bytes for `--max-memory` (see memory.rs).
+#[global_allocator]
+static ALLOCATOR: memory::CountingAllocator = memory::CountingAllocator;
+
 use std::sync::{Arc, OnceLock};
 
 use clap::parser::ValueSource;

@@ -1,15 +1,58 @@
-//! Resident memory of this process, and `--max-memory` sizes (`512M`, `1G`, MiB).
+//! Memory rhrel uses, counted by the global allocator, and `--max-memory` sizes (`512M`, `1G`, MiB).
 
-/// Peak resident set size of this process so far, in bytes (`getrusage`: one cheap
-/// syscall, so the progress callback can sample it often). The peak is what a cap bounds.
-pub fn resident_bytes() -> Option<u64> {
-    // SAFETY: getrusage only writes into the struct we pass.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
-        return None;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Bytes currently allocated through [`CountingAllocator`].
+static IN_USE: AtomicUsize = AtomicUsize::new(0);
+
+/// The system allocator, counting the bytes in use. The progress callback compares the count
+/// with `--max-memory` between every two script operations (one atomic load), so a memory bomb
+/// that dodges Rhai's size limits (values captured by closures) stops within one operation —
+/// sampling the resident size every few thousand operations let one 16 MiB string per
+/// operation run gigabytes past the cap.
+pub struct CountingAllocator;
+
+// SAFETY: every call is forwarded to `System` unchanged; only the counter is added.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            IN_USE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        ptr
     }
-    // Linux reports ru_maxrss in KiB.
-    u64::try_from(usage.ru_maxrss).ok().map(|kib| kib * 1024)
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            IN_USE.fetch_add(layout.size(), Ordering::Relaxed);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        IN_USE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            if new_size >= layout.size() {
+                IN_USE.fetch_add(new_size - layout.size(), Ordering::Relaxed);
+            } else {
+                IN_USE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        new
+    }
+}
+
+/// Heap bytes in use right now.
+#[inline]
+pub fn heap_bytes() -> u64 {
+    IN_USE.load(Ordering::Relaxed) as u64
 }
 
 /// Parses `512M`, `1G`, `300MiB`, `2048K` or a plain number of MiB.
@@ -46,6 +89,18 @@ mod tests {
         assert_eq!(super::parse_size("64"), Ok(64 << 20));
         assert!(super::parse_size("lots").is_err());
         assert!(super::parse_size("1K").is_err());
-        assert!(super::resident_bytes().unwrap_or(1) > 0);
+    }
+
+    #[test]
+    fn the_allocator_counts_live_bytes() {
+        // Other tests allocate and free concurrently: allow them a margin.
+        let before = super::heap_bytes();
+        let block = std::hint::black_box(vec![1u8; 64 << 20]);
+        let during = super::heap_bytes();
+        drop(block);
+        assert!(
+            during >= before + (48 << 20),
+            "before {before}, during {during}"
+        );
     }
 }

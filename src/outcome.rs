@@ -59,7 +59,7 @@ impl Outcome {
                     Exit::Failure,
                     "failed",
                     Some(format!(
-                        "memory limit exceeded: {} MiB resident, over --max-memory {} MiB",
+                        "memory limit exceeded: {} MiB in use, over --max-memory {} MiB",
                         used >> 20,
                         limit >> 20
                     )),

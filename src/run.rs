@@ -64,34 +64,18 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
             }
         })
         .unwrap_or_else(|| PathBuf::from("."));
-    let ctx: Ctx = Arc::new(Context {
-        script: config.script.clone(),
-        script_dir: std::fs::canonicalize(&script_dir).unwrap_or(script_dir),
-        args: config.args.clone(),
-        dry_run: config.dry_run,
-        policy: config.policy.clone(),
+    let ctx = context(
+        config.script.clone(),
+        std::fs::canonicalize(&script_dir).unwrap_or(script_dir),
+        config.args.clone(),
+        config.dry_run,
+        config.policy.clone(),
         stop,
         deadline,
-        out: out.clone(),
-        tasks: Mutex::new(TaskLog::default()),
-        children: Mutex::new(Vec::new()),
-    });
-
-    let thread_ctx = ctx.clone();
-    let max_memory = config.max_memory;
-    let end = std::thread::Builder::new()
-        .name("rhrel-script".into())
-        .stack_size(SCRIPT_STACK_BYTES)
-        .spawn(move || evaluate(&thread_ctx, &source, max_memory))
-        .map_err(|e| format!("cannot start the script thread: {e}"))
-        .and_then(|h| {
-            h.join()
-                .map_err(|_| "the script thread crashed (a bug in rhrel)".to_string())
-        });
-    let outcome = match end {
-        Ok(end) => Outcome::decide(&ctx, end),
-        Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),
-    };
+        out.clone(),
+    );
+    let outcome =
+        std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, config.max_memory));
 
     crate::api::exec::stop_children(&ctx);
     crate::api::task::summary(&ctx, &outcome);
@@ -119,33 +103,18 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(limits.timeout, TimeoutSource::Flag);
     let watchdog = deadline.watch(stop.clone());
-    let ctx: Ctx = Arc::new(Context {
-        script: PathBuf::from("fuzz.rhai"),
-        script_dir: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        args: Vec::new(),
-        dry_run: false,
-        policy: limits.policy,
-        stop: stop.clone(),
+    let ctx = context(
+        PathBuf::from("fuzz.rhai"),
+        std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        Vec::new(),
+        false,
+        limits.policy,
+        stop.clone(),
         deadline,
-        out: Arc::new(Output::discard()),
-        tasks: Mutex::new(TaskLog::default()),
-        children: Mutex::new(Vec::new()),
-    });
-    let outcome = std::thread::scope(|scope| {
-        let end = std::thread::Builder::new()
-            .name("rhrel-script".into())
-            .stack_size(SCRIPT_STACK_BYTES)
-            .spawn_scoped(scope, || evaluate(&ctx, source, limits.max_memory))
-            .map_err(|e| format!("cannot start the script thread: {e}"))
-            .and_then(|h| {
-                h.join()
-                    .map_err(|_| "the script thread crashed".to_string())
-            });
-        match end {
-            Ok(end) => Outcome::decide(&ctx, end),
-            Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),
-        }
-    });
+        Arc::new(Output::discard()),
+    );
+    let outcome =
+        std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, limits.max_memory));
     crate::api::exec::stop_children(&ctx);
     // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
     stop.request(crate::stop::StopReason::Exit(0));
@@ -153,6 +122,54 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
         let _ = watchdog.join();
     }
     outcome.exit
+}
+
+/// The shared state of one run.
+#[allow(clippy::too_many_arguments)]
+fn context(
+    script: PathBuf,
+    script_dir: PathBuf,
+    args: Vec<String>,
+    dry_run: bool,
+    policy: Policy,
+    stop: Arc<Stop>,
+    deadline: Deadline,
+    out: Arc<Output>,
+) -> Ctx {
+    Arc::new(Context {
+        script,
+        script_dir,
+        args,
+        dry_run,
+        policy,
+        stop,
+        deadline,
+        out,
+        tasks: Mutex::new(TaskLog::default()),
+        children: Mutex::new(Vec::new()),
+    })
+}
+
+/// Evaluates on a thread with a large stack (joined before returning) and decides the outcome.
+fn evaluate_on_thread<'s>(
+    scope: &'s std::thread::Scope<'s, '_>,
+    ctx: &'s Ctx,
+    source: &'s str,
+    max_memory: u64,
+) -> Outcome {
+    let end = std::thread::Builder::new()
+        .name("rhrel-script".into())
+        .stack_size(SCRIPT_STACK_BYTES)
+        .spawn_scoped(scope, move || evaluate(ctx, source, max_memory))
+        .map_err(|e| format!("cannot start the script thread: {e}"))
+        .and_then(|h| {
+            h.join()
+                .map_err(|_| "the script thread crashed (a bug in rhrel)".to_string())
+        });
+    match end {
+        Ok(end) => Outcome::decide(ctx, end),
+        Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),
+    }
 }
 
 /// Compiles and evaluates the script on the current (large-stack) thread.

@@ -17,6 +17,27 @@ fn closure_captured_memory_bomb_hits_the_memory_cap() {
 }
 
 #[test]
+fn one_big_string_per_operation_cannot_outrun_the_cap() {
+    // Each iteration keeps a 16 MiB string alive through a closure: a sampled cap would let
+    // hundreds of them pass between two samples.
+    let out = Test::new()
+        .script(
+            r#"let keep = []; loop { let s = ""; s.pad(16000000, "x"); keep.push(|| s.len()); }"#,
+        )
+        .args(["--max-memory", "256M"])
+        .run();
+    out.status(1).stderr_has("memory limit exceeded");
+    let used: u64 = out
+        .stderr
+        .split("exceeded: ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(used < 256 + 64, "stopped at {used} MiB\n{}", out.dump());
+}
+
+#[test]
 fn max_memory_flag_and_env() {
     let bomb = r#"let keep = []; for i in 0..20000 { let s = ""; s.pad(200000, "x"); keep.push(|| s.len()); }"#;
     Test::new()
