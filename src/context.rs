@@ -26,6 +26,9 @@ pub struct Context {
     pub tasks: Mutex<TaskLog>,
     /// Process groups of running children, killed when the run ends however it ends.
     pub children: Mutex<Vec<i32>>,
+    /// The deadline/signal watchdog thread, started by the first blocking host call
+    /// ([`Context::blocking`]); pure script code is watched by the progress callback alone.
+    pub watchdog: std::sync::OnceLock<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 pub type Ctx = Arc<Context>;
@@ -48,6 +51,7 @@ impl Context {
             out: Arc::new(Output::new(LogFormat::Text, Verbosity::Quiet)),
             tasks: Mutex::new(TaskLog::default()),
             children: Mutex::new(Vec::new()),
+            watchdog: std::sync::OnceLock::new(),
         })
     }
 }
@@ -55,6 +59,15 @@ impl Context {
 impl Context {
     /// Fails with the uncatchable stop error once a stop was requested; every host
     /// call runs this so no `catch` can outlive an exit, the deadline or a signal.
+    /// Call before a host call that may block (sleep, exec, http): starts the watchdog thread
+    /// that turns the deadline and signals into a stop while nothing runs script code, then
+    /// checks the stop like [`Context::check_stop`].
+    pub fn blocking(&self) -> crate::script_error::HostResult<()> {
+        self.watchdog
+            .get_or_init(|| Mutex::new(self.deadline.watch(self.stop.clone())));
+        self.check_stop()
+    }
+
     pub fn check_stop(&self) -> crate::script_error::HostResult<()> {
         if self.stop.is_set() {
             Err(crate::script_error::terminated())

@@ -61,20 +61,33 @@ impl Deadline {
         format!("timed out after {} ({by})", duration::format(self.limit))
     }
 
-    /// Starts the watchdog: at the deadline it requests a stop, unless one came first
-    /// (the thread ends either way). `None` when no thread could be started.
+    /// Starts the watchdog: it requests a stop at the deadline, or as soon as a signal has
+    /// arrived (checked every [`WATCH_SLICE`]), and ends when any stop is requested.
+    /// `None` when no thread could be started (the progress callback still checks both).
     pub fn watch(&self, stop: Arc<Stop>) -> Option<std::thread::JoinHandle<()>> {
         let at = self.at;
         std::thread::Builder::new()
-            .name("rhrel-deadline".into())
-            .spawn(move || {
-                if !stop.sleep_until(at) {
+            .name("rhrel-watchdog".into())
+            .spawn(move || loop {
+                if let Some(signal) = crate::signals::pending() {
+                    stop.request(StopReason::Signal(signal));
+                    return;
+                }
+                let now = Instant::now();
+                if now >= at {
                     stop.request(StopReason::Deadline);
+                    return;
+                }
+                if stop.sleep((at - now).min(WATCH_SLICE)) {
+                    return;
                 }
             })
             .ok()
     }
 }
+
+/// How often the watchdog looks for a signal while a host call blocks.
+pub const WATCH_SLICE: Duration = Duration::from_millis(20);
 
 #[cfg(test)]
 mod tests {

@@ -65,6 +65,10 @@ pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
         if stop.is_set() {
             return Some(Dynamic::UNIT);
         }
+        if let Some(signal) = crate::signals::pending() {
+            stop.request(StopReason::Signal(signal));
+            return Some(Dynamic::UNIT);
+        }
         let in_use = crate::memory::heap_bytes();
         if in_use > max_memory {
             stop.request(StopReason::Memory(in_use, max_memory));
@@ -72,7 +76,7 @@ pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
         }
         let n = counter.get().wrapping_add(1);
         counter.set(n);
-        // A backstop for the watchdog thread (which ends the run on time by itself).
+        // The deadline, for script code: the watchdog thread only runs once a host call blocks.
         if n.is_multiple_of(DEADLINE_CHECK_OPS) && std::time::Instant::now() >= deadline {
             stop.request(StopReason::Deadline);
             return Some(Dynamic::UNIT);

@@ -48,9 +48,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     };
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(config.timeout, config.timeout_source.clone());
-    // The watchdog ends at the deadline or at the stop requested below, whichever is first.
-    let _watchdog = deadline.watch(stop.clone());
-    if let Err(e) = crate::signals::install(stop.clone()) {
+    if let Err(e) = crate::signals::install() {
         out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
     }
     let script_dir = config
@@ -97,12 +95,11 @@ pub struct InProcess {
 
 /// Evaluates a script's text in this process, as `rhrel run` would but without signal
 /// handlers, children left behind, or any output (every write is discarded): the entry the
-/// fuzzers use. The deadline watchdog and the large-stack script thread are joined before
+/// fuzzers use. The watchdog (if a host call started it) and the script thread are joined before
 /// returning, so nothing outlives the call. Returns the exit code the run would have.
 pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(limits.timeout, TimeoutSource::Flag);
-    let watchdog = deadline.watch(stop.clone());
     let ctx = context(
         PathBuf::from("fuzz.rhai"),
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
@@ -118,6 +115,7 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
     crate::api::exec::stop_children(&ctx);
     // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
     stop.request(crate::stop::StopReason::Exit(0));
+    let watchdog = ctx.watchdog.get().and_then(|w| w.lock().ok()?.take());
     if let Some(watchdog) = watchdog {
         let _ = watchdog.join();
     }
@@ -147,6 +145,7 @@ fn context(
         out,
         tasks: Mutex::new(TaskLog::default()),
         children: Mutex::new(Vec::new()),
+        watchdog: std::sync::OnceLock::new(),
     })
 }
 

@@ -130,3 +130,27 @@ fn line_logged_before_sleep_is_readable_before_the_end() {
     assert!(!early.contains("second-line"));
     out.status(0).stdout_has("second-line");
 }
+
+#[test]
+fn sigterm_stops_a_pure_loop_and_a_sleep() {
+    for script in ["let i = 0; loop { i += 1; }", "sleep(30);"] {
+        let mut running = Test::new().script(script).spawn();
+        std::thread::sleep(Duration::from_millis(500));
+        running.signal(libc::SIGTERM);
+        let out = running.wait_bounded(Duration::from_secs(10));
+        out.status(143)
+            .stderr_has("interrupted by SIGTERM")
+            .took_less_than(PROMPT);
+    }
+}
+
+#[test]
+fn sigint_stops_a_sleep_with_130() {
+    let mut running = Test::new().script("sleep(30);").spawn();
+    std::thread::sleep(Duration::from_millis(500));
+    running.signal(libc::SIGINT);
+    running
+        .wait_bounded(Duration::from_secs(10))
+        .status(130)
+        .stderr_has("interrupted by SIGINT");
+}

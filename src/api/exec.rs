@@ -117,7 +117,7 @@ fn run(
     options: &Map,
     shown: &str,
 ) -> HostResult<Map> {
-    ctx.check_stop()?;
+    ctx.blocking()?;
     let opts = exec_options::parse(shown, options)?;
     for (name, value) in &opts.env {
         if let Some(value) = value {

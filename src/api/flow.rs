@@ -96,6 +96,7 @@ fn pause(ctx: &Context, secs: f64) -> HostResult<()> {
     if ctx.dry_run {
         return ctx.check_stop();
     }
+    ctx.blocking()?;
     let wanted = Duration::from_secs_f64(secs.min(1e9));
     ctx.stop.sleep(wanted);
     ctx.check_stop()

@@ -135,7 +135,7 @@ fn doc(summary: &str, example: &str) -> String {
 impl Client {
     fn call(&self, method: &str, url: &str, body: Option<Dynamic>, opts: Map) -> HostResult<Map> {
         let ctx = &self.ctx;
-        ctx.check_stop()?;
+        ctx.blocking()?;
         let target = Target::parse(url).map_err(raise)?;
         let method = Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes())
             .map_err(|_| raise(format!("invalid HTTP method `{method}`")))?;
