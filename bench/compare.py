@@ -58,20 +58,22 @@ def spawn():
 
 def relay():
     lines = 5_000_000  # 40-byte lines: 200 MB
-    script = write("relay.rhai",
-                   f'exec("sh", ["-c", "yes 0123456789012345678901234567890123456789 | cut -c1-39 | head -n {lines}"]);\n')
+    data = os.path.join(TMP, "lines.txt")
+    with open(data, "wb") as f:
+        f.write((b"x" * 39 + b"\n") * lines)
+    # `cat` of a file in the page cache is far faster than rhrel can relay, so the figure is
+    # rhrel's own: reading the pipe, splitting lines, masking (a secret is registered) and
+    # writing to stdout (/dev/null here).
+    script = write("relay.rhai", f'exec("cat", ["{data}"]);\n')
     env = dict(ENV, API_TOKEN="tok-Zq81x7Kp2-secret")
-    best = None
-    for _ in range(3):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        secs = timed([RHREL, script], env)
-        best = secs if best is None else min(best, secs)
-    # The generator alone, to show how much of the time is rhrel's.
-    gen = timed(["sh", "-c", f"yes 0123456789012345678901234567890123456789 | cut -c1-39 | head -n {lines}"])
+    timed(["cat", data])
+    best = min(timed([RHREL, script], env) for _ in range(3))
+    cat = min(timed(["cat", data]) for _ in range(3))
     rss = peak_rss([RHREL, script], env)
     mbps = lines * 40 / best / 1e6
     ok = "ok" if mbps >= 300 and rss <= 32 else "MISSED (targets ≥ 300 MB/s, ≤ 32 MiB)"
-    print(f"relay      {mbps:8.0f} MB/s  (generator alone {lines*40/gen/1e6:.0f} MB/s)   peak RSS {rss:.1f} MiB  {ok}")
+    print(f"relay      {mbps:8.0f} MB/s  (cat alone {lines*40/cat/1e6:.0f} MB/s)   peak RSS {rss:.1f} MiB  {ok}")
+    os.remove(data)
 
 
 def peak_rss(cmd, env):
