@@ -6,9 +6,7 @@ use std::path::Path;
 fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
     println!("cargo:rerun-if-changed={}", dir.display());
-    // A position-dependent executable: the loader then has no relative relocations to apply
-    // at every start (measured: 2.06M → 1.76M instructions for a one-line script).
-    println!("cargo:rustc-link-arg-bins=-no-pie");
+    link_static();
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
@@ -32,4 +30,67 @@ fn main() {
     code.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("stdlib.rs");
     std::fs::write(out, code).unwrap();
+}
+
+/// Links the `rhrel` binary as a static, position-dependent executable where the C library
+/// allows it: no dynamic loader, no shared libraries to map and no relocations to apply at
+/// every start (`log("hello")`: 1.61 → 1.2 ms; bash's `echo hello` takes 1.2 ms).
+///
+/// `-C target-feature=+crt-static` would do this, but on the host target it also applies to
+/// proc-macros (which then fail to build) unless `--target` is given, and that moves the
+/// binary out of `target/release/`. So the binary's link asks for it itself: `-static
+/// -no-pie`, and since rustc names the C libraries after `-Bdynamic` (`-lc`, `-lm`, `-lgcc_s`
+/// …), a directory searched first that answers each of those names with a linker script
+/// pointing at the static archive. Set `RHREL_DYNAMIC=1` at build time, or lack the static C
+/// library, and the binary is linked dynamically (still non-PIE).
+fn link_static() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
+    if os != "linux" {
+        return;
+    }
+    println!("cargo:rustc-link-arg-bins=-no-pie");
+    println!("cargo:rerun-if-env-changed=RHREL_DYNAMIC");
+    if env != "gnu" || std::env::var_os("RHREL_DYNAMIC").is_some() {
+        return;
+    }
+    // What rustc links a glibc binary against, and the archives that stand in for each.
+    let libs: &[(&str, &[&str])] = &[
+        ("gcc_s", &["libgcc_eh.a", "libgcc.a"]),
+        ("util", &["libutil.a"]),
+        ("rt", &["librt.a"]),
+        ("pthread", &["libpthread.a"]),
+        ("m", &["libm.a"]),
+        ("dl", &["libdl.a"]),
+        ("c", &["libc.a"]),
+    ];
+    let out = std::path::PathBuf::from(std::env::var("OUT_DIR").unwrap()).join("static-link");
+    std::fs::create_dir_all(&out).unwrap();
+    for (name, archives) in libs {
+        let Some(paths) = archives
+            .iter()
+            .map(|a| c_library(a))
+            .collect::<Option<Vec<_>>>()
+        else {
+            println!("cargo:warning=no static {archives:?}: rhrel is linked dynamically");
+            return;
+        };
+        let inputs: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        let script = format!("INPUT( {} )\n", inputs.join(" "));
+        std::fs::write(out.join(format!("lib{name}.so")), script).unwrap();
+    }
+    println!("cargo:rustc-link-arg-bins=-static");
+    println!("cargo:rustc-link-arg-bins=-L{}", out.display());
+}
+
+/// Where the C compiler finds a static library (Debian: libc6-dev and libgcc-12-dev, which
+/// gcc itself depends on), if it does.
+fn c_library(name: &str) -> Option<std::path::PathBuf> {
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let out = std::process::Command::new(cc)
+        .arg(format!("-print-file-name={name}"))
+        .output()
+        .ok()?;
+    let path = std::path::PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
+    path.is_absolute().then_some(path)
 }
