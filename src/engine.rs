@@ -8,6 +8,7 @@ use rhai::{Dynamic, Engine};
 
 use crate::context::Ctx;
 use crate::output::Level;
+use crate::stack::StackGuard;
 use crate::stop::StopReason;
 
 /// Deepest script function call chain.
@@ -44,8 +45,9 @@ pub fn sandboxed(ctx: &Ctx) -> Engine {
 }
 
 /// The engine of a live run: print/debug go to the logger, and between operations the
-/// sticky stop and (every so often) the memory cap are checked.
-pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
+/// sticky stop, signals, the stack and memory budgets and (every so often) the deadline clock
+/// are checked.
+pub fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
     crate::api::set_docs(false);
     let mut engine = sandboxed(ctx);
 
@@ -67,6 +69,10 @@ pub fn for_run(ctx: &Ctx, max_memory: u64) -> Engine {
         }
         if let Some(signal) = crate::signals::pending() {
             stop.request(StopReason::Signal(signal));
+            return Some(Dynamic::UNIT);
+        }
+        if let Some((used, budget)) = stack.over() {
+            stop.request(StopReason::Stack(used, budget));
             return Some(Dynamic::UNIT);
         }
         let in_use = crate::memory::heap_bytes();

@@ -29,6 +29,7 @@ pub mod run;
 pub mod script_error;
 pub mod script_file;
 pub mod signals;
+pub mod stack;
 pub mod stdlib;
 pub mod stop;
 pub mod supervise;
@@ -64,9 +65,10 @@ where
 }
 
 fn dispatch(args: Vec<OsString>) -> std::process::ExitCode {
-    // Debug builds only: lets the tests reach the internal-error path.
+    // Debug builds only: lets the tests reach the internal-error path (`exec`: while a child
+    // runs, see supervise.rs).
     #[cfg(debug_assertions)]
-    if std::env::var_os("RHREL_DEBUG_PANIC").is_some() {
+    if std::env::var_os("RHREL_DEBUG_PANIC").is_some_and(|v| v != "exec") {
         panic!("RHREL_DEBUG_PANIC is set");
     }
     let matches = match Cli::command().try_get_matches_from(args) {

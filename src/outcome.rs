@@ -55,6 +55,15 @@ impl Outcome {
                         Some(format!("interrupted by {name}")),
                     )
                 }
+                StopReason::Stack(used, budget) => Outcome::new(
+                    Exit::Failure,
+                    "failed",
+                    Some(format!(
+                        "stack limit exceeded: the script used {} KiB of stack, over its {} KiB",
+                        used >> 10,
+                        budget >> 10
+                    )),
+                ),
                 StopReason::Memory(used, limit) => Outcome::new(
                     Exit::Failure,
                     "failed",

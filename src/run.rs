@@ -1,5 +1,6 @@
-//! `rhrel run`: read the script, start the deadline and signal watchers, evaluate on a
-//! thread with a large stack, then decide the outcome, clean up children and report.
+//! `rhrel run`: read the script, start the deadline and signal watchers, evaluate (on the
+//! main thread when its stack is large enough, else on a thread with a large stack), then
+//! decide the outcome, clean up children and report.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -72,8 +73,12 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         deadline,
         out.clone(),
     );
-    let outcome =
-        std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, config.max_memory));
+    let outcome = match crate::stack::main_thread_budget() {
+        Some(budget) => evaluate_here(&ctx, &source, config.max_memory, budget),
+        None => {
+            std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, config.max_memory))
+        }
+    };
 
     crate::api::exec::stop_children(&ctx);
     crate::api::task::summary(&ctx, &outcome);
@@ -149,6 +154,18 @@ fn context(
     })
 }
 
+/// Evaluates on this thread and decides the outcome; a panic (a bug) still lets the run
+/// stop its children and report.
+fn evaluate_here(ctx: &Ctx, source: &str, max_memory: u64, budget: usize) -> Outcome {
+    let end = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        evaluate(ctx, source, max_memory, budget)
+    }));
+    match end {
+        Ok(end) => Outcome::decide(ctx, end),
+        Err(_) => crashed(),
+    }
+}
+
 /// Evaluates on a thread with a large stack (joined before returning) and decides the outcome.
 fn evaluate_on_thread<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
@@ -159,22 +176,40 @@ fn evaluate_on_thread<'s>(
     let end = std::thread::Builder::new()
         .name("rhrel-script".into())
         .stack_size(SCRIPT_STACK_BYTES)
-        .spawn_scoped(scope, move || evaluate(ctx, source, max_memory))
-        .map_err(|e| format!("cannot start the script thread: {e}"))
-        .and_then(|h| {
-            h.join()
-                .map_err(|_| "the script thread crashed (a bug in rhrel)".to_string())
+        .spawn_scoped(scope, move || {
+            let budget = crate::stack::thread_budget(SCRIPT_STACK_BYTES);
+            evaluate(ctx, source, max_memory, budget)
         });
     match end {
-        Ok(end) => Outcome::decide(ctx, end),
-        Err(msg) => Outcome::new(Exit::Internal, "failed", Some(msg)),
+        Ok(handle) => match handle.join() {
+            Ok(end) => Outcome::decide(ctx, end),
+            Err(_) => crashed(),
+        },
+        Err(e) => Outcome::new(
+            Exit::Internal,
+            "failed",
+            Some(format!("cannot start the script thread: {e}")),
+        ),
     }
 }
 
-/// Compiles and evaluates the script on the current (large-stack) thread.
-fn evaluate(ctx: &Ctx, source: &str, max_memory: u64) -> ScriptEnd {
+fn crashed() -> Outcome {
+    let msg = "the script's evaluation crashed (a bug in rhrel)";
+    Outcome::new(Exit::Internal, "failed", Some(msg.into()))
+}
+
+/// Compiles and evaluates the script on the current thread, within `stack_budget` bytes of
+/// stack below this frame.
+fn evaluate(ctx: &Ctx, source: &str, max_memory: u64, stack_budget: usize) -> ScriptEnd {
+    // Debug builds only: lets the tests reach the stack limit with a small budget.
+    #[cfg(debug_assertions)]
+    let stack_budget = std::env::var("RHREL_DEBUG_STACK_BUDGET")
+        .ok()
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(stack_budget);
     let shown = ctx.script.display().to_string();
-    let mut engine = crate::engine::for_run(ctx, max_memory);
+    let guard = crate::stack::StackGuard::here(stack_budget);
+    let mut engine = crate::engine::for_run(ctx, max_memory, guard);
     let ast = match engine.compile(source) {
         Ok(ast) => ast,
         Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),

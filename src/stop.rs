@@ -16,6 +16,8 @@ pub enum StopReason {
     Signal(i32),
     /// Resident memory went over `--max-memory` (bytes used, bytes allowed).
     Memory(u64, u64),
+    /// The script's stack went over its budget (bytes used, bytes allowed).
+    Stack(usize, usize),
 }
 
 /// A one-shot, thread-safe stop request with a condition variable, so that sleeping and

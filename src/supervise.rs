@@ -71,6 +71,11 @@ pub fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result<Finish
     let mut child = cmd.spawn()?;
     let pgid = child.id() as i32;
     process_group::register(ctx, pgid);
+    // Debug builds only: a bug while a child runs must still leave no process behind.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("RHREL_DEBUG_PANIC").is_some_and(|v| v == "exec") {
+        panic!("RHREL_DEBUG_PANIC=exec is set");
+    }
 
     let relay_to = |s| LineRelay::new(s, (!job.quiet).then(|| ctx.out.clone()));
     let mut out = Pipe::new(child.stdout.take().map(file), relay_to(Stream::Stdout));

@@ -269,6 +269,35 @@ fn deep_nesting_is_65() {
 }
 
 #[test]
+fn deep_recursion_ends_with_1_whatever_the_stack_limit() {
+    // 1 MiB: too small for the main thread, so the script runs on its own large stack;
+    // 8 MiB (the usual default) and unlimited: on the main thread.
+    let deep = "fn f(n) { [1].map(|x| [[[[[[f(n + 1)]]]]]]) }\nf(0);";
+    for limit in [1 << 20, 8 << 20, u64::MAX] {
+        Test::new()
+            .script(deep)
+            .stack_limit(limit)
+            .run()
+            .status(1)
+            .stderr_has("call depth limit")
+            .assert_no_panic();
+    }
+}
+
+#[test]
+fn going_over_the_stack_budget_ends_with_1_and_cannot_be_caught() {
+    // Debug builds take a smaller budget from RHREL_DEBUG_STACK_BUDGET (see run.rs).
+    let out = Test::new()
+        .script("fn f(n) { f(n + 1) }\ntry { f(0); } catch { log(\"caught\"); }\nlog(\"after\");")
+        .env("RHREL_DEBUG_STACK_BUDGET", "65536")
+        .run();
+    out.status(1)
+        .stderr_has("stack limit exceeded")
+        .stdout_lacks("caught")
+        .stdout_lacks("after");
+}
+
+#[test]
 fn internal_error_is_70_without_a_rust_panic_message() {
     // Debug builds panic on purpose when RHREL_DEBUG_PANIC is set (see lib.rs).
     let out = Test::new()

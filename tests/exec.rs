@@ -346,6 +346,20 @@ fn background_processes_left_behind_end_with_the_run() {
 }
 
 #[test]
+fn a_crash_while_a_child_runs_still_ends_its_tree() {
+    // Debug builds panic while supervising a child when RHREL_DEBUG_PANIC=exec (supervise.rs).
+    let mark = marker("crash");
+    let out = Test::new()
+        .script(&tree_script(&mark))
+        .env("RHREL_DEBUG_PANIC", "exec")
+        .run();
+    out.status(70)
+        .stderr_has("internal error")
+        .stderr_has("still running at the end of the run");
+    assert_no_orphans(&mark);
+}
+
+#[test]
 fn allow_exec_permits_and_denies() {
     let out = Test::new()
         .script(r#"exec("echo", ["allowed-ok"]); exec("/bin/ls", []);"#)

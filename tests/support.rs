@@ -55,6 +55,7 @@ pub struct Test {
     args: Vec<String>,
     env: BTreeMap<String, Option<String>>,
     stdin: Option<Vec<u8>>,
+    stack_limit: Option<u64>,
 }
 
 impl Test {
@@ -69,6 +70,7 @@ impl Test {
             args: Vec::new(),
             env,
             stdin: None,
+            stack_limit: None,
         }
     }
 
@@ -110,6 +112,12 @@ impl Test {
         self
     }
 
+    /// Runs rhrel with this `RLIMIT_STACK` (bytes; `u64::MAX` for unlimited), as `ulimit -s`.
+    pub fn stack_limit(mut self, bytes: u64) -> Self {
+        self.stack_limit = Some(bytes);
+        self
+    }
+
     /// Runs in `dir` (relative to the temp dir) instead of the temp dir itself.
     pub fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.cwd = Some(self.dir.path().join(dir));
@@ -129,6 +137,23 @@ impl Test {
                 Some(v) => cmd.env(k, v),
                 None => cmd.env_remove(k),
             };
+        }
+        if let Some(bytes) = self.stack_limit {
+            use std::os::unix::process::CommandExt;
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            // SAFETY: setrlimit(2) is async-signal-safe and touches only the child.
+            unsafe {
+                cmd.pre_exec(move || {
+                    if libc::setrlimit(libc::RLIMIT_STACK, &limit) == 0 {
+                        Ok(())
+                    } else {
+                        Err(std::io::Error::last_os_error())
+                    }
+                });
+            }
         }
         cmd
     }
