@@ -374,6 +374,7 @@ impl Engine {
             Entry::Occupied(entry) => entry.into_mut().as_ref(),
             Entry::Vacant(entry) => {
                 let num_args = args.as_deref().map_or(0, FnCallArgs::len);
+                let args_given = args.is_some();
                 let mut max_bitmask = 0; // One above maximum bitmask based on number of parameters.
                                          // Set later when a specific matching function is not found.
                 let mut bitmask = 1usize; // Bitmask of which parameter to replace with `Dynamic`
@@ -390,10 +391,13 @@ impl Engine {
                     let func = None;
 
                     // Then check the global namespace
+                    // (rhrel patch) Without arguments, `hash` is a script function's hash,
+                    // which no function in a plugin manifest has: skip looking there.
                     let func = func.or_else(|| {
-                        self.global_modules
-                            .iter()
-                            .find_map(|m| m.get_fn(hash).map(|f| (f, m.id_raw())))
+                        self.global_modules.iter().find_map(|m| {
+                            m.get_fn_maybe_lazy(hash, num_args > 0 || args_given)
+                                .map(|f| (f, m.id_raw()))
+                        })
                     });
 
                     // Then check imported modules for global functions, then global sub-modules for global functions

@@ -1970,6 +1970,19 @@ impl Module {
             .or_else(|| self.get_lazy_fn(hash_native).map(Cow::Owned))
     }
 
+    /// (rhrel patch) Look up a function by hash, in plugin manifests too only if `lazy`.
+    #[inline]
+    #[must_use]
+    pub(crate) fn get_fn_maybe_lazy(&self, hash: u64, lazy: bool) -> Option<Cow<'_, RhaiFunc>> {
+        if lazy {
+            return self.get_fn(hash);
+        }
+        self.functions
+            .as_ref()
+            .and_then(|m| m.get(&hash))
+            .map(|(f, _)| Cow::Borrowed(f))
+    }
+
     /// Can the particular function with [`Dynamic`] parameter(s) exist in the [`Module`]?
     ///
     /// A `true` return value does not automatically imply that the function _must_ exist.
