@@ -2,6 +2,7 @@
 //! automaton that replaces every occurrence with `***`.
 
 use std::borrow::Cow;
+use std::ffi::OsStr;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
@@ -36,17 +37,23 @@ pub struct Masker {
 impl Masker {
     /// Secrets found in an environment: secret-looking names, names in `extra_names`, and
     /// passwords inside URL values.
-    pub fn from_env(
-        vars: impl IntoIterator<Item = (String, String)>,
-        extra_names: &[&str],
-    ) -> Self {
+    pub fn from_env<K, V>(vars: impl IntoIterator<Item = (K, V)>, extra_names: &[&str]) -> Self
+    where
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
         let mut masker = Masker::default();
         let mut secrets = Vec::new();
         for (name, value) in vars {
-            if is_secret_name(&name) || extra_names.iter().any(|n| n.eq_ignore_ascii_case(&name)) {
-                secrets.push(value.clone());
+            // Not UTF-8: cannot appear in (or be masked from) our text output.
+            let (Some(name), Some(value)) = (name.as_ref().to_str(), value.as_ref().to_str())
+            else {
+                continue;
+            };
+            if is_secret_name(name) || extra_names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                secrets.push(value.to_string());
             }
-            if let Some(password) = url_password(&value) {
+            if let Some(password) = url_password(value) {
                 secrets.push(password);
             }
         }
@@ -117,17 +124,32 @@ impl Masker {
 
 /// Whether a variable name looks secret.
 pub fn is_secret_name(name: &str) -> bool {
-    // Runs for every variable at the first output: a plain window scan is cheaper for
-    // short names than allocating an upper-case copy and ten substring searches.
+    // Runs for every variable at the first output: one table lookup per byte, and a
+    // comparison only where a part could start.
     let name = name.as_bytes();
-    SECRET_NAME_PARTS.iter().any(|part| {
-        let part = part.as_bytes();
-        name.len() >= part.len()
-            && name
-                .windows(part.len())
-                .any(|w| w.eq_ignore_ascii_case(part))
+    (0..name.len()).any(|i| {
+        let first = name[i].to_ascii_uppercase();
+        SECRET_PART_START[first as usize]
+            && SECRET_NAME_PARTS.iter().any(|part| {
+                let part = part.as_bytes();
+                part[0] == first
+                    && name[i..]
+                        .get(..part.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(part))
+            })
     })
 }
+
+/// Which (upper-case) bytes start one of `SECRET_NAME_PARTS`.
+static SECRET_PART_START: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < SECRET_NAME_PARTS.len() {
+        table[SECRET_NAME_PARTS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The password of a `scheme://user:password@host` value, percent-decoded when it differs.
 pub fn url_password(value: &str) -> Option<String> {

@@ -240,8 +240,8 @@ impl Output {
 }
 
 /// The environment as strings (non-UTF-8 entries are skipped: they cannot reach a script).
-fn env_pairs() -> impl Iterator<Item = (String, String)> {
-    std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+fn env_pairs() -> std::env::VarsOs {
+    std::env::vars_os()
 }
 
 fn now() -> String {
