@@ -79,12 +79,6 @@ impl Exit {
     }
 }
 
-impl From<Exit> for std::process::ExitCode {
-    fn from(exit: Exit) -> Self {
-        std::process::ExitCode::from(exit.code())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::Exit;

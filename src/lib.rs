@@ -30,6 +30,7 @@ pub mod script_error;
 pub mod script_file;
 pub mod signals;
 pub mod stack;
+pub mod startup;
 pub mod stdlib;
 pub mod stop;
 pub mod supervise;
@@ -53,7 +54,7 @@ use output::{Level, Output, Verbosity};
 use policy::{AllowList, Policy};
 
 /// The whole program: parses `args` (program name first) and returns the exit code.
-pub fn run<I, T>(args: I) -> std::process::ExitCode
+pub fn run<I, T>(args: I) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -61,10 +62,10 @@ where
     install_panic_hook();
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     // A panic anywhere (a bug) still ends with the documented code 70, not Rust's 101.
-    std::panic::catch_unwind(move || dispatch(args)).unwrap_or(Exit::Internal.into())
+    std::panic::catch_unwind(move || dispatch(args)).unwrap_or(Exit::Internal.code())
 }
 
-fn dispatch(args: Vec<OsString>) -> std::process::ExitCode {
+fn dispatch(args: Vec<OsString>) -> u8 {
     // Debug builds only: lets the tests reach the internal-error path (`exec`: while a child
     // runs, see supervise.rs).
     #[cfg(debug_assertions)]
@@ -75,14 +76,14 @@ fn dispatch(args: Vec<OsString>) -> std::process::ExitCode {
         Ok(m) => m,
         Err(e) => {
             let _ = e.print();
-            return std::process::ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+            return e.exit_code().clamp(0, 255) as u8;
         }
     };
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return Exit::Usage.into();
+            return Exit::Usage.code();
         }
     };
     let exit = match cli.command {
@@ -94,7 +95,7 @@ fn dispatch(args: Vec<OsString>) -> std::process::ExitCode {
         Some(Command::Check(args)) => check::command(args),
         Some(Command::Api(args)) => reference::command(args),
     };
-    exit.into()
+    exit.code()
 }
 
 fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {

@@ -1,5 +1,18 @@
 //! The `rhrel` binary: everything lives in the library so tests can reach it.
+//!
+//! `main` is the C entry point itself (`no_main`): std's runtime start-up would otherwise read
+//! `/proc/self/maps` and set up an alternate signal stack before every run, which is a tenth of
+//! the time of a short script. What rhrel needs of that start-up is in [`rhrel::startup`].
+#![cfg_attr(not(test), no_main)]
 
-fn main() -> std::process::ExitCode {
-    rhrel::run(std::env::args_os())
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    rhrel::startup::prepare();
+    let code = rhrel::run(std::env::args_os());
+    rhrel::startup::finish();
+    code.into()
 }
