@@ -3,12 +3,19 @@
 Each pair runs alternately (A B A B …) after a warm-up, so both see the same machine state;
 we report the median of each side and the median of the pairwise ratios rhrel/bash.
 """
-import os, resource, statistics, subprocess, sys, tempfile, time
+import os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RHREL = os.path.join(ROOT, "target", "release", "rhrel")
+BUILT = os.path.join(ROOT, "target", "release", "rhrel")
 RUNS = int(os.environ.get("RUNS", "30"))
 TMP = tempfile.mkdtemp(prefix="rhrel-bench-")
+# rhrel as it is deployed: copied into the app's bin/ (a slug, an image layer). The file the
+# linker wrote in target/release/ starts ~0.3 ms slower until the kernel drops and rereads its
+# pages (it is cached in small pages; a copy is cached like any installed program), so the
+# start-up benchmark reports that file too.
+RHREL = os.path.join(TMP, "bin", "rhrel")
+os.makedirs(os.path.dirname(RHREL))
+shutil.copy2(BUILT, RHREL)
 ENV = dict(os.environ, SIMULATED_WORK_SECONDS="0")
 for k in ("DYNO", "RELEASE_COMMAND", "RHREL_TIMEOUT"):
     ENV.pop(k, None)
@@ -41,8 +48,9 @@ def pair(name, a, b, runs=RUNS, target=None):
 
 
 def startup():
-    pair("startup", [RHREL, write("hello.rhai", 'log("hello");\n')],
-         ["bash", write("hello.sh", "echo hello\n")], target=1.0)
+    hello, echo = write("hello.rhai", 'log("hello");\n'), write("hello.sh", "echo hello\n")
+    pair("startup", [RHREL, hello], ["bash", echo], target=1.0)
+    pair("(built)", [BUILT, hello], ["bash", echo])
 
 
 def seed():
@@ -115,6 +123,6 @@ def lint():
 ALL = {"startup": startup, "seed": seed, "spawn": spawn, "relay": relay, "deadline": deadline, "lint": lint}
 
 if __name__ == "__main__":
-    print(f"# {os.cpu_count()} cores, {RUNS} runs per pair; rhrel = {RHREL}")
+    print(f"# {os.cpu_count()} cores, {RUNS} runs per pair; rhrel = {RHREL} (a copy of {BUILT}; '(built)' runs that file itself)")
     for name in sys.argv[1:] or ALL:
         ALL[name]()
