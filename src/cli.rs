@@ -4,12 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub(crate) use crate::output::LogFormat;
+
 /// Run a deploy's release phase as a sandboxed Rhai script.
 ///
 /// `rhrel SCRIPT` is the same as `rhrel run SCRIPT` (the Procfile form).
 #[derive(Debug, Parser)]
 #[command(name = "rhrel", version, args_conflicts_with_subcommands = true)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
@@ -18,7 +20,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Run a release script (the default command).
     Run(RunArgs),
     /// Lint scripts without running them.
@@ -29,7 +31,7 @@ pub enum Command {
 
 /// Options of a run; every one can also come from an `RHREL_*` variable.
 #[derive(Debug, Args, Clone, Default)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The Rhai script to run.
     pub script: Option<PathBuf>,
 
@@ -103,13 +105,6 @@ pub struct ApiArgs {
     /// Write `.d.rhai` definition files for editors into DIR instead of printing.
     #[arg(long, value_name = "DIR")]
     pub definitions: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum LogFormat {
-    #[default]
-    Text,
-    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// Parses `90s`, `10m`, `1h`, `1h30m`, `500ms` or plain (fractional) seconds.
-pub fn parse(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let bad = || format!("invalid duration `{text}` (expected e.g. 90s, 10m, 1h or seconds)");
     if text.is_empty() {
@@ -44,7 +44,7 @@ fn seconds(secs: f64) -> Option<Duration> {
 }
 
 /// Prints a duration the way a user would write it: `10m`, `4m30s`, `1.5s`, `250ms`.
-pub fn format(duration: Duration) -> String {
+pub(crate) fn format(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis < 1000 {
         return format!("{millis}ms");

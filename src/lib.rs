@@ -1,57 +1,42 @@
 //! rhrel runs a deploy's release phase as a sandboxed Rhai script: one deadline, child
 //! processes owned by the host, masked secrets, documented exit codes, and a lint.
+//!
+//! Items are `pub` only when the binary, the tests or the fuzz targets use them.
+#![warn(unreachable_pub)]
 
-pub mod api;
+pub(crate) mod api;
 pub mod check;
-pub mod cli;
-pub mod context;
-pub mod deadline;
-pub mod duration;
-pub mod engine;
-pub mod exec_options;
+pub(crate) mod cli;
+pub(crate) mod duration;
+pub(crate) mod exec;
 pub mod exit_code;
-pub mod http_client;
-pub mod http_options;
-pub mod http_url;
-pub mod imports;
-pub mod mask;
-pub mod memory;
-pub mod outcome;
-pub mod output;
+pub(crate) mod http;
+pub(crate) mod json_value;
+pub(crate) mod limits;
+pub(crate) mod output;
 pub mod policy;
-pub mod process_group;
 pub mod reference;
-pub mod relay;
-pub mod report;
-pub mod resolver;
-pub mod retry_policy;
 pub mod run;
-pub mod script_error;
-pub mod script_file;
-pub mod signals;
-pub mod stack;
+pub(crate) mod script_error;
 pub mod startup;
 pub mod stdlib;
-pub mod stop;
-pub mod supervise;
-pub mod task;
 
 use std::ffi::OsString;
 
-/// Counts heap bytes for `--max-memory` (see memory.rs).
-#[global_allocator]
-static ALLOCATOR: memory::CountingAllocator = memory::CountingAllocator;
+/// The allocator that counts heap bytes for `--max-memory`; the binary installs it as its
+/// `#[global_allocator]` (a library does not choose its users' allocator).
+pub use run::memory::CountingAllocator;
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command, RunArgs};
-use deadline::{Deadline, TimeoutSource};
 use exit_code::Exit;
 use output::{Level, Output, Verbosity};
 use policy::{AllowList, Policy};
+use run::deadline::{Deadline, TimeoutSource};
 
 /// The whole program: parses `args` (program name first) and returns the exit code.
 pub fn run<I, T>(args: I) -> u8
@@ -107,7 +92,7 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
         Verbosity::Normal
     };
     let out = Arc::new(Output::new(args.log_format, verbosity));
-    let _ = PANIC_OUTPUT.set(out.clone());
+    let _masking_panics = PanicOutput::set(&out);
     let usage = |msg: String| {
         out.diag(Level::Error, &msg);
         Exit::Usage
@@ -132,7 +117,7 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
             (d, TimeoutSource::Default(what))
         }
     };
-    let max_memory = match memory::parse_size(&args.max_memory) {
+    let max_memory = match run::memory::parse_size(&args.max_memory) {
         Ok(bytes) => bytes,
         Err(msg) => return usage(format!("--max-memory: {msg}")),
     };
@@ -154,8 +139,26 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
     run::run(config, out)
 }
 
-/// The run's output, so a panic message (which may quote a value) is masked too.
-static PANIC_OUTPUT: OnceLock<Arc<Output>> = OnceLock::new();
+/// The current run's output, so a panic message (which may quote a value) is masked with
+/// that run's secrets. A panic hook is process-wide by nature; this is the one piece of
+/// per-run state it can reach, replaced by each run and cleared when the run ends.
+static PANIC_OUTPUT: Mutex<Option<Arc<Output>>> = Mutex::new(None);
+
+/// Holds [`PANIC_OUTPUT`] for one run.
+struct PanicOutput;
+
+impl PanicOutput {
+    fn set(out: &Arc<Output>) -> PanicOutput {
+        *PANIC_OUTPUT.lock().unwrap_or_else(|p| p.into_inner()) = Some(out.clone());
+        PanicOutput
+    }
+}
+
+impl Drop for PanicOutput {
+    fn drop(&mut self) {
+        *PANIC_OUTPUT.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
 
 /// A bug in rhrel must still end with a clear line and exit 70, not a Rust backtrace.
 fn install_panic_hook() {
@@ -170,7 +173,9 @@ fn install_panic_hook() {
             .location()
             .map(|l| format!(" ({}:{})", l.file(), l.line()))
             .unwrap_or_default();
-        let msg = match PANIC_OUTPUT.get() {
+        // try_lock: the panic may have happened while this very lock was held.
+        let current = PANIC_OUTPUT.try_lock().ok().and_then(|o| o.clone());
+        let msg = match current {
             None => msg,
             Some(out) => out
                 .try_mask(&msg)

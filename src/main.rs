@@ -5,6 +5,10 @@
 //! the time of a short script. What rhrel needs of that start-up is in [`rhrel::startup`].
 #![cfg_attr(not(test), no_main)]
 
+/// Counts heap bytes for `--max-memory` (see `run/memory.rs`).
+#[global_allocator]
+static ALLOCATOR: rhrel::CountingAllocator = rhrel::CountingAllocator;
+
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 extern "C" fn main(

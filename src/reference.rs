@@ -8,8 +8,8 @@ use rhai::{Engine, Module, Scope};
 use serde_json::{json, Value};
 
 use crate::cli::ApiArgs;
-use crate::context::Context;
 use crate::exit_code::Exit;
+use crate::run::context::Context;
 
 /// One documented function, host or stdlib.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ fn all_host_functions() -> Vec<Entry> {
 /// Every embedded stdlib module with its functions, in name order.
 pub fn stdlib_modules() -> Result<Vec<StdModule>, String> {
     // The run's engine and limits: a module that compiles here compiles at run time.
-    let engine = crate::engine::sandboxed(&Context::inert());
+    let engine = crate::run::engine::sandboxed(&Context::inert());
     let mut modules = Vec::new();
     for name in crate::stdlib::names() {
         let source = crate::stdlib::source(name).unwrap_or_default();
@@ -255,7 +255,7 @@ fn to_json(host: &[Entry], modules: &[StdModule]) -> Value {
 
 /// Writes `.d.rhai` definition files (host functions and the stdlib) for editors.
 fn definitions(dir: &Path) -> Result<(), String> {
-    let mut engine = crate::engine::sandboxed(&Context::inert());
+    let mut engine = crate::run::engine::sandboxed(&Context::inert());
     for name in crate::stdlib::names() {
         let source = crate::stdlib::source(name).unwrap_or_default();
         let ast = engine.compile(source).map_err(|e| e.to_string())?;

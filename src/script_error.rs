@@ -5,7 +5,7 @@ use rhai::{Dynamic, EvalAltResult, Map, Module, Position};
 
 /// An error raised by a host function.
 #[derive(Clone, Debug)]
-pub struct ScriptError {
+pub(crate) struct ScriptError {
     /// What went wrong, for humans.
     pub message: String,
     /// The exit code of the run when nobody catches it (1, or `fail(msg, n)`'s n).
@@ -21,15 +21,15 @@ impl std::fmt::Display for ScriptError {
 }
 
 /// The result type of a fallible host function.
-pub type HostResult<T> = Result<T, Box<EvalAltResult>>;
+pub(crate) type HostResult<T> = Result<T, Box<EvalAltResult>>;
 
 /// A catchable error with `message`; uncaught it exits 1.
-pub fn raise(message: impl Into<String>) -> Box<EvalAltResult> {
+pub(crate) fn raise(message: impl Into<String>) -> Box<EvalAltResult> {
     raise_with(message, 1, Map::new())
 }
 
 /// A catchable error with an exit code and extra fields.
-pub fn raise_with(message: impl Into<String>, exit: u8, details: Map) -> Box<EvalAltResult> {
+pub(crate) fn raise_with(message: impl Into<String>, exit: u8, details: Map) -> Box<EvalAltResult> {
     let err = ScriptError {
         message: message.into(),
         exit,
@@ -39,12 +39,12 @@ pub fn raise_with(message: impl Into<String>, exit: u8, details: Map) -> Box<Eva
 }
 
 /// The uncatchable error that ends evaluation once the run's stop is set.
-pub fn terminated() -> Box<EvalAltResult> {
+pub(crate) fn terminated() -> Box<EvalAltResult> {
     EvalAltResult::ErrorTerminated(Dynamic::UNIT, Position::NONE).into()
 }
 
 /// The text of any thrown value: a `ScriptError`'s message, a string as is, else its display.
-pub fn display(value: &Dynamic) -> String {
+pub(crate) fn display(value: &Dynamic) -> String {
     if let Some(err) = value.read_lock::<ScriptError>() {
         return err.message.clone();
     }
@@ -52,7 +52,7 @@ pub fn display(value: &Dynamic) -> String {
 }
 
 /// Registers the type so scripts can read `e.message`, `e.code`, … and print it.
-pub fn register(module: &mut Module) {
+pub(crate) fn register(module: &mut Module) {
     module.set_custom_type::<ScriptError>("Error");
     module.set_getter_fn("message", |e: &mut ScriptError| Ok(e.message.clone()));
     for field in [

@@ -15,6 +15,7 @@ mod files;
 mod http;
 mod http_server;
 mod imports;
+mod in_process;
 mod json;
 mod sandbox;
 mod secrets;

@@ -73,7 +73,7 @@ fn array_growth_hits_the_array_limit() {
 fn map_growth_hits_the_map_limit() {
     let out = Test::new()
         .script("let m = #{}; let i = 0; loop { m[`k${i}`] = i; i += 1; }")
-        .args(["--timeout", "60s"])
+        .args(["--timeout", "60s", "--max-memory", "64M"])
         .run();
     // Index assignment dodges Rhai's map-size check; the memory cap ends it instead.
     out.status(1).stderr_has("limit");

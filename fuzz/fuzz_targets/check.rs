@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(source) = rhrel::script_file::decode(data.to_vec()) else {
+    let Ok(source) = rhrel::run::script_file::decode(data.to_vec()) else {
         return;
     };
     let _ = rhrel::check::render_source("fuzz.rhai", &source);

@@ -6,6 +6,10 @@ use std::sync::Once;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
+
+/// Counts heap bytes, so the run's memory budget applies as in the binary.
+#[global_allocator]
+static ALLOCATOR: rhrel::CountingAllocator = rhrel::CountingAllocator;
 use rhrel::exit_code::Exit;
 use rhrel::policy::Policy;
 use rhrel::run::{evaluate_source, InProcess};
@@ -24,7 +28,7 @@ fn scratch() {
 
 fuzz_target!(|data: &[u8]| {
     scratch();
-    let Ok(source) = rhrel::script_file::decode(data.to_vec()) else {
+    let Ok(source) = rhrel::run::script_file::decode(data.to_vec()) else {
         return;
     };
     let exit = evaluate_source(

@@ -4,13 +4,14 @@
 use rhai::{Array, Dynamic, Module};
 
 use super::func;
-use crate::context::Ctx;
 use crate::policy::denied;
+use crate::run::context::Ctx;
 use crate::script_error::{raise, HostResult};
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let c = ctx.clone();
     func(
+        ctx,
         "env",
         &["name: &str", "?"],
         "The value of an environment variable, or `()` when it is unset (an empty value stays `\"\"`).\n\
@@ -22,6 +23,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "env",
         &["name: &str", "default: &str", "String"],
         "The value of an environment variable, or `default` when it is unset.\n\
@@ -36,6 +38,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "has_env",
         &["name: &str", "bool"],
         "Whether an environment variable is set and not empty.\n\
@@ -47,6 +50,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "require_env",
         &["names: Array", "()"],
         "Fails once, naming every variable in the list that is unset or empty.\n\
@@ -72,6 +76,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "args",
         &["Array"],
         "The arguments given after `--` on the command line.\n\
@@ -81,6 +86,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "script_dir",
         &["String"],
         "The directory holding the running script.\n\
@@ -92,6 +98,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "dry_run",
         &["bool"],
         "Whether this is a `--dry-run` (exec starts nothing, unsafe HTTP is not sent).\n\
@@ -100,6 +107,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
     .set_into_module(module, move || -> bool { c.dry_run });
 
     func(
+        ctx,
         "rhrel_version",
         &["String"],
         "The version of rhrel running the script.\n\
@@ -108,6 +116,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
     .set_into_module(module, || -> String { env!("CARGO_PKG_VERSION").into() });
 
     func(
+        ctx,
         "platform",
         &["String"],
         "Where rhrel runs: `heroku`, `fly`, `render`, `railway`, `kubernetes` or `local`.\n\
@@ -130,7 +139,7 @@ fn read(ctx: &Ctx, name: &str) -> HostResult<Option<String>> {
 }
 
 /// The platform, from the variables each one sets.
-pub fn platform(is_set: impl Fn(&str) -> bool) -> &'static str {
+pub(crate) fn platform(is_set: impl Fn(&str) -> bool) -> &'static str {
     const MARKERS: &[(&str, &str)] = &[
         ("DYNO", "heroku"),
         ("FLY_APP_NAME", "fly"),

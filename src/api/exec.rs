@@ -7,19 +7,20 @@ use std::process::Command;
 use rhai::{Array, Dynamic, Map, Module};
 
 use super::func;
-use crate::context::{Context, Ctx};
-use crate::exec_options::{self, argument, quote};
+use crate::exec::options::{self, argument, quote};
+use crate::exec::supervise::{self, End, Job};
 use crate::output::Level;
 use crate::policy::denied;
+use crate::run::context::{Context, Ctx};
 use crate::script_error::{raise, raise_with, HostResult};
-use crate::supervise::{self, End, Job};
 
 /// The code a timed-out command reports, as coreutils `timeout` does.
 const TIMEOUT_CODE: i64 = 124;
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let c = ctx.clone();
     func(
+        ctx,
         "exec",
         &["program: &str", "args: Array", "Map"],
         "Runs a program (found on PATH, or a path) with arguments passed as is: no shell, no globbing.\n\
@@ -34,6 +35,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "exec",
         &["program: &str", "args: Array", "options: Map", "Map"],
         "Runs a program with options: `timeout` (seconds or \"90s\"), `cwd`, `env` (map added to\n\
@@ -52,6 +54,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "shell",
         &["command: &str", "Map"],
         "Runs `sh -c command`: the explicit opt-in for pipes, redirections and globs. Same result\n\
@@ -64,6 +67,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "shell",
         &["command: &str", "options: Map", "Map"],
         "Runs `sh -c command` with the options of `exec`.\n\
@@ -75,6 +79,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
     );
 
     func(
+        ctx,
         "which",
         &["program: &str", "?"],
         "The full path of a program found on PATH (or the path itself when it names an\n\
@@ -87,8 +92,8 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 }
 
 /// Terminates every child process group still running (called at the end of every run).
-pub fn stop_children(ctx: &Ctx) {
-    crate::process_group::stop_all(ctx);
+pub(crate) fn stop_children(ctx: &Ctx) {
+    crate::exec::process_group::stop_all(ctx);
 }
 
 fn exec(ctx: &Context, program: &str, args: &Array, options: &Map) -> HostResult<Map> {
@@ -118,7 +123,7 @@ fn run(
     shown: &str,
 ) -> HostResult<Map> {
     ctx.blocking()?;
-    let opts = exec_options::parse(shown, options)?;
+    let opts = options::parse(shown, options)?;
     for (name, value) in &opts.env {
         if let Some(value) = value {
             ctx.out.add_env_secret(name, value);
@@ -254,7 +259,7 @@ fn allowed(ctx: &Context, program: &str) -> bool {
 
 /// PATH search: the first executable file named `program`, or `program` itself when it
 /// holds a `/` and is executable.
-pub fn which(program: &str) -> Option<PathBuf> {
+pub(crate) fn which(program: &str) -> Option<PathBuf> {
     if program.is_empty() {
         return None;
     }

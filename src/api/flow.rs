@@ -5,13 +5,14 @@ use std::time::Duration;
 use rhai::{Map, Module, INT};
 
 use super::func;
-use crate::context::{Context, Ctx};
 use crate::exit_code::Exit;
+use crate::run::context::{Context, Ctx};
+use crate::run::stop::StopReason;
 use crate::script_error::{raise, raise_with, terminated, HostResult};
-use crate::stop::StopReason;
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     func(
+        ctx,
         "fail",
         &["message: &str", "!"],
         "Stops the script with an error (exit 1) unless a `try`/`catch` handles it.\n\
@@ -20,6 +21,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
     .set_into_module(module, |msg: &str| -> HostResult<()> { Err(raise(msg)) });
 
     func(
+        ctx,
         "fail",
         &["message: &str", "code: INT", "!"],
         "Stops the script with an error and exit code `code` (1 to 125).\n\
@@ -37,6 +39,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "exit",
         &["!"],
         "Ends the run at once with success (exit 0); no `catch` can stop it.\n\
@@ -46,6 +49,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "exit",
         &["code: INT", "!"],
         "Ends the run at once with exit code `code` (0 to 125); no `catch` can stop it.\n\
@@ -63,6 +67,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "sleep",
         &["seconds: INT", "()"],
         "Pauses for a number of seconds; ends the run if the deadline or a signal comes first.\n\
@@ -72,6 +77,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "sleep",
         &["seconds: FLOAT", "()"],
         "Pauses for a fraction of seconds; ends the run if the deadline or a signal comes first.\n\

@@ -9,15 +9,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rhai::{Array, Module};
 
 use super::func;
-use crate::context::Ctx;
+use crate::run::context::Ctx;
 use crate::script_error::{raise, HostResult};
 
 /// Largest file `read_file` reads: the sandbox's string size limit (16 MiB).
-pub const MAX_READ: u64 = crate::engine::MAX_STRING_SIZE as u64;
+pub(crate) const MAX_READ: u64 = crate::limits::MAX_STRING_SIZE as u64;
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let c = ctx.clone();
     func(
+        ctx,
         "read_file",
         &["path: &str", "String"],
         "The text of a file (UTF-8, at most 16 MiB), relative to the working directory.\n\
@@ -31,6 +32,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "write_file",
         &["path: &str", "text: &str", "()"],
         "Writes `text` to a file, replacing it (its directory must exist; see `mkdir`).\n\
@@ -44,6 +46,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "file_exists",
         &["path: &str", "bool"],
         "Whether a file or directory exists.\n\
@@ -56,6 +59,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "mkdir",
         &["path: &str", "()"],
         "Creates a directory and any missing parents (no error when it exists).\n\
@@ -69,6 +73,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "list_dir",
         &["path: &str", "Array"],
         "The names of the entries of a directory, sorted.\n\
@@ -94,6 +99,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = ctx.clone();
     func(
+        ctx,
         "temp_file",
         &["String"],
         "Creates a new empty file in the system temp dir and returns its path (not deleted).\n\

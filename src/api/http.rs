@@ -10,13 +10,13 @@ use ureq::http::Method;
 use ureq::Agent;
 
 use super::func;
-use crate::context::Ctx;
-use crate::http_client::{self, Failure, Reply, Request};
-use crate::http_options::Options;
-use crate::http_url::Target;
+use crate::http::client::{self, Failure, Reply, Request};
+use crate::http::options::Options;
+use crate::http::retry_policy::{backoff, retry_after, retryable_status};
+use crate::http::url::Target;
 use crate::output::Level;
 use crate::policy::denied;
-use crate::retry_policy::{backoff, retry_after, retryable_status};
+use crate::run::context::Ctx;
 use crate::script_error::{raise, raise_with, terminated, HostResult};
 
 /// What the http functions share: the run, and its one agent, built on first use so a
@@ -27,7 +27,7 @@ struct Client {
     agent: Arc<OnceLock<Agent>>,
 }
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let client = Client {
         ctx: ctx.clone(),
         agent: Arc::new(OnceLock::new()),
@@ -35,6 +35,7 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
 
     let c = client.clone();
     func(
+        ctx,
         "http_get",
         &["url: &str", "Map"],
         &doc(
@@ -49,6 +50,7 @@ if r.ok { log(`live: ${r.body}`); }"#,
 
     let c = client.clone();
     func(
+        ctx,
         "http_get",
         &["url: &str", "options: Map", "Map"],
         &doc(
@@ -65,6 +67,7 @@ if !r.ok { fail(`unhealthy: ${r.status}`); }"#,
 
     let c = client.clone();
     func(
+        ctx,
         "http_post",
         &["url: &str", "body: ?", "Map"],
         &doc(
@@ -79,6 +82,7 @@ if !r.ok { fail(`unhealthy: ${r.status}`); }"#,
 
     let c = client.clone();
     func(
+        ctx,
         "http_post",
         &["url: &str", "body: ?", "options: Map", "Map"],
         &doc(
@@ -94,6 +98,7 @@ if !r.ok { fail(`unhealthy: ${r.status}`); }"#,
 
     let c = client.clone();
     func(
+        ctx,
         "http",
         &["method: &str", "url: &str", "Map"],
         &doc(
@@ -109,6 +114,7 @@ log(r.headers["content-type"]);"#,
 
     let c = client;
     func(
+        ctx,
         "http",
         &["method: &str", "url: &str", "options: Map", "Map"],
         &doc(
@@ -177,7 +183,7 @@ impl Client {
             map.insert("dry_run".into(), true.into());
             return Ok(map);
         }
-        let agent = self.agent.get_or_init(http_client::agent).clone();
+        let agent = self.agent.get_or_init(client::agent).clone();
         self.attempts(&agent, &request, &opts, &what)
     }
 
@@ -200,7 +206,7 @@ impl Client {
             let limit = opts.timeout.map_or(remaining, |t| t.min(remaining));
             let deadline_bound = limit == remaining;
             let started = std::time::Instant::now();
-            let result = http_client::perform(ctx, agent, request, limit)?;
+            let result = client::perform(ctx, agent, request, limit)?;
             ctx.check_stop()?;
             if let Ok(reply) = &result {
                 let took = crate::duration::format(started.elapsed());

@@ -5,11 +5,11 @@
 use rhai::{Dynamic, Module};
 
 use super::func;
-use crate::context::Ctx;
 use crate::output::Level;
+use crate::run::context::Ctx;
 use crate::script_error::display;
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let levels = [
         ("log", Level::Info, "Writes a line to the release log (stdout), flushed at once."),
         ("info", Level::Info, "Same as `log`."),
@@ -19,18 +19,22 @@ pub fn register(module: &mut Module, ctx: &Ctx) {
     for (name, level, doc) in levels {
         let c = ctx.clone();
         let doc = format!("{doc}\n```rhai\n{name}(\"migrations applied\");\n```");
-        func(name, &["message: ?", "()"], &doc).set_into_module(module, move |msg: Dynamic| {
-            c.out.log(level, &display(&msg));
-        });
+        func(ctx, name, &["message: ?", "()"], &doc).set_into_module(
+            module,
+            move |msg: Dynamic| {
+                c.out.log(level, &display(&msg));
+            },
+        );
         // The common case, a string, matches exactly: without this overload the first call
         // also searched (and hashed) the whole lazy standard package for `name(string)`.
         let c = ctx.clone();
-        func(name, &["message: &str", "()"], &doc)
+        func(ctx, name, &["message: &str", "()"], &doc)
             .set_into_module(module, move |msg: &str| c.out.log(level, msg));
     }
 
     let c = ctx.clone();
     func(
+        ctx,
         "mask",
         &["value: &str", "()"],
         "Treats a value as secret from now on: it is printed as `***` everywhere.\n\

@@ -7,15 +7,16 @@ use std::time::Instant;
 use rhai::{Dynamic, EvalAltResult, FnPtr, Module, NativeCallContext};
 
 use super::func;
-use crate::context::{Context, Ctx};
-use crate::outcome::Outcome;
+use crate::run::context::{Context, Ctx};
+use crate::run::outcome::Outcome;
+use crate::run::stop::StopReason;
+use crate::run::task::{TaskRecord, TaskStatus};
 use crate::script_error::{display, terminated, HostResult};
-use crate::stop::StopReason;
-use crate::task::{TaskRecord, TaskStatus};
 
-pub fn register(module: &mut Module, ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let c = ctx.clone();
     func(
+        ctx,
         "task",
         &["name: &str", "f: FnPtr", "?"],
         "Runs the closure `f` as a named step: notes `▶ name`, then `✔ name (1.23s)` or \
@@ -83,7 +84,7 @@ fn run_task(ctx: &Context, nc: &NativeCallContext, name: &str, f: &FnPtr) -> Hos
 }
 
 /// The innermost message of an error, without Rhai's wrapping and positions.
-pub fn cause(err: &EvalAltResult) -> String {
+pub(crate) fn cause(err: &EvalAltResult) -> String {
     match err {
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
         | EvalAltResult::ErrorInModule(_, inner, _) => cause(inner),
@@ -99,7 +100,7 @@ pub fn cause(err: &EvalAltResult) -> String {
 }
 
 /// Prints the summary of every task when the run had any, however the run ended.
-pub fn summary(ctx: &Ctx, outcome: &Outcome) {
+pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
     let log = ctx.tasks.lock().unwrap_or_else(|p| p.into_inner());
     if log.tasks.is_empty() {
         return;

@@ -8,7 +8,7 @@ use regex::Regex;
 use rhai::{Array, Dynamic, Module};
 
 use super::func;
-use crate::context::Ctx;
+use crate::run::context::Ctx;
 use crate::script_error::{raise, HostResult};
 
 /// Compiled patterns kept per run: scripts call these in loops.
@@ -34,11 +34,12 @@ impl Cache {
     }
 }
 
-pub fn register(module: &mut Module, _ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let cache = Cache::default();
 
     let c = cache.clone();
     func(
+        ctx,
         "regex_match",
         &["text: &str", "pattern: &str", "bool"],
         "Whether `pattern` (Rust regex syntax: no look-around) matches anywhere in `text`.\n\
@@ -51,6 +52,7 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
 
     let c = cache.clone();
     func(
+        ctx,
         "regex_replace",
         &["text: &str", "pattern: &str", "replacement: &str", "String"],
         "Replaces every match of `pattern`; `$1` / `${name}` in `replacement` insert groups.\n\
@@ -65,6 +67,7 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
 
     let c = cache;
     func(
+        ctx,
         "regex_captures",
         &["text: &str", "pattern: &str", "?"],
         "The first match as `[whole, group1, …]` (a group that did not take part is `()`), \

@@ -4,11 +4,12 @@ use rand::Rng;
 use rhai::{Array, Dynamic, Module, INT};
 
 use super::func;
-use crate::context::Ctx;
+use crate::run::context::Ctx;
 use crate::script_error::{raise, HostResult};
 
-pub fn register(module: &mut Module, _ctx: &Ctx) {
+pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     func(
+        ctx,
         "now",
         &["String"],
         "The current time in RFC 3339, UTC.\n```rhai\nlog(`📅 Release Time: ${now()}`);\n```",
@@ -18,6 +19,7 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
     });
 
     func(
+        ctx,
         "now",
         &["format: &str", "String"],
         "The current UTC time formatted with strftime codes.\n\
@@ -39,6 +41,7 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
     });
 
     func(
+        ctx,
         "rand_int",
         &["lo: INT", "hi: INT", "INT"],
         "A random integer between `lo` and `hi`, both included.\n\
@@ -54,6 +57,7 @@ pub fn register(module: &mut Module, _ctx: &Ctx) {
     });
 
     func(
+        ctx,
         "pick",
         &["items: Array", "?"],
         "A random element of an array (`()` for an empty one).\n\

@@ -114,7 +114,7 @@ pub fn render_source(shown: &str, source: &str) -> [String; 3] {
 
 fn check_script(linter: &mut script::Linter, path: &Path) -> FileReport {
     let shown = files::shown(path);
-    match crate::script_file::read(path) {
+    match crate::run::script_file::read(path) {
         Ok(source) => FileReport {
             findings: linter.lint(&shown, path, &source),
             shown,

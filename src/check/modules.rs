@@ -8,7 +8,7 @@ use std::rc::Rc;
 use rhai::{Engine, FnAccess};
 
 use super::names::Arities;
-use crate::resolver::{confine, Target};
+use crate::run::resolver::{confine, Target};
 
 /// The functions a module exports, by name.
 #[derive(Debug, Default)]
@@ -63,7 +63,7 @@ fn load(engine: &Engine, target: &Target, import: &str) -> Result<ModuleFns, Str
             format!("{}{name}", crate::stdlib::PREFIX),
         ),
         Target::File(path) => (
-            crate::script_file::read(path).map_err(|(_, msg)| msg)?,
+            crate::run::script_file::read(path).map_err(|(_, msg)| msg)?,
             path.display().to_string(),
         ),
     };

@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn registry_lists_packages_and_host() {
-        let engine = crate::engine::sandboxed(&crate::context::Context::inert());
+        let engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
         let registry = Registry::of(&engine);
         assert!(registry.get("to_upper").is_some(), "standard package");
         assert!(registry.get("sleep").unwrap().accepts(1), "host");

@@ -28,7 +28,7 @@ enum Alias {
 
 impl Linter {
     pub fn new() -> Self {
-        let mut engine = crate::engine::sandboxed(&crate::context::Context::inert());
+        let mut engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
         // The optimizer drops dead code (`if false { … }`), which must still be checked.
         engine.set_optimization_level(OptimizationLevel::None);
         let registry = Registry::of(&engine);

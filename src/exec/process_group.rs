@@ -4,15 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use crate::context::Context;
 use crate::output::Level;
+use crate::run::context::Context;
 
 /// Time between SIGTERM and SIGKILL: long enough for a migration to roll back its
 /// transaction, well under the 30 s a platform like Heroku gives rhrel itself.
-pub const GRACE: Duration = Duration::from_secs(5);
+pub(crate) const GRACE: Duration = Duration::from_secs(5);
 
 /// Sends `signal` to every process of the group (errors mean the group is gone).
-pub fn signal(pgid: i32, signal: i32) {
+pub(crate) fn signal(pgid: i32, signal: i32) {
     if pgid > 1 {
         // SAFETY: kill(2) on a negative pid signals that process group; no memory involved.
         unsafe { libc::kill(-pgid, signal) };
@@ -21,7 +21,7 @@ pub fn signal(pgid: i32, signal: i32) {
 
 /// Whether a process of the group is still running. Zombies do not count: an orphaned
 /// grandchild's zombie may linger when the container's init does not reap it.
-pub fn alive(pgid: i32) -> bool {
+pub(crate) fn alive(pgid: i32) -> bool {
     // SAFETY: signal 0 only checks for existence and permission.
     if pgid <= 1 || unsafe { libc::kill(-pgid, 0) } != 0 {
         return false;
@@ -52,18 +52,18 @@ pub fn alive(pgid: i32) -> bool {
 }
 
 /// Records a running child's group, so the run's end can reach it whatever happens.
-pub fn register(ctx: &Context, pgid: i32) {
+pub(crate) fn register(ctx: &Context, pgid: i32) {
     lock(ctx).push(pgid);
 }
 
 /// Forgets a group whose processes have all ended.
-pub fn unregister(ctx: &Context, pgid: i32) {
+pub(crate) fn unregister(ctx: &Context, pgid: i32) {
     lock(ctx).retain(|g| *g != pgid);
 }
 
 /// SIGTERM to each group, then SIGKILL to what is left after the grace period. Blocks until
 /// all are gone (or a moment after the SIGKILL).
-pub fn terminate(groups: &[i32]) {
+pub(crate) fn terminate(groups: &[i32]) {
     let live: Vec<i32> = groups.iter().copied().filter(|g| alive(*g)).collect();
     if live.is_empty() {
         return;
@@ -82,7 +82,7 @@ pub fn terminate(groups: &[i32]) {
 
 /// Ends every group still registered (children the script left behind). Run at the end of
 /// every run, however it ended.
-pub fn stop_all(ctx: &Context) {
+pub(crate) fn stop_all(ctx: &Context) {
     let groups: Vec<i32> = std::mem::take(&mut *lock(ctx));
     let live: Vec<i32> = groups.into_iter().filter(|g| alive(*g)).collect();
     if live.is_empty() {

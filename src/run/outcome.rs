@@ -2,14 +2,14 @@
 
 use rhai::{EvalAltResult, Position};
 
-use crate::context::Context;
 use crate::exit_code::Exit;
+use crate::run::context::Context;
+use crate::run::stop::StopReason;
 use crate::script_error::{display, ScriptError};
-use crate::stop::StopReason;
 
 /// The end of the script thread, in a form that can cross threads.
 #[derive(Debug)]
-pub enum ScriptEnd {
+pub(crate) enum ScriptEnd {
     Finished,
     /// Did not compile: the message (with position).
     Compile(String),
@@ -21,7 +21,7 @@ pub enum ScriptEnd {
 
 /// The outcome of a run, as the exit code, the report and the summary see it.
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub exit: Exit,
     /// `success`, `failed`, `timeout`, `interrupted` or `compile_error`.
     pub kind: &'static str,
@@ -29,12 +29,12 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn new(exit: Exit, kind: &'static str, error: Option<String>) -> Self {
+    pub(crate) fn new(exit: Exit, kind: &'static str, error: Option<String>) -> Self {
         Outcome { exit, kind, error }
     }
 
     /// Decides: a requested stop wins over whatever the script thread reported.
-    pub fn decide(ctx: &Context, end: ScriptEnd) -> Self {
+    pub(crate) fn decide(ctx: &Context, end: ScriptEnd) -> Self {
         if let Some(reason) = ctx.stop.reason() {
             return match reason {
                 StopReason::Exit(0) => Outcome::new(Exit::Success, "success", None),
@@ -89,7 +89,7 @@ impl Outcome {
 }
 
 /// Turns Rhai's runtime error into `ScriptEnd`, naming the innermost cause and its position.
-pub fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
+pub(crate) fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
     let (inner, pos, file) = innermost(err, err.position(), None);
     let place = locate(file.unwrap_or(script), pos);
     match inner {
@@ -106,7 +106,7 @@ pub fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
 }
 
 /// `file:line:col: ` for a position, or nothing when there is none.
-pub fn locate(script: &str, pos: Position) -> String {
+pub(crate) fn locate(script: &str, pos: Position) -> String {
     match (pos.line(), pos.position()) {
         (Some(line), Some(col)) => format!("{script}:{line}:{col}: "),
         (Some(line), None) => format!("{script}:{line}: "),
@@ -142,7 +142,7 @@ fn innermost<'a>(
 
 /// Rhai's message for an error, with the limit it hit spelled out.
 fn limit_hint(err: &EvalAltResult) -> String {
-    use crate::engine::*;
+    use crate::limits::*;
     let full = err.to_string();
     // Rhai appends " (line L, position C)"; the position is already in front.
     let msg = match full.rfind(" (line ") {

@@ -8,7 +8,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use base64::Engine as _;
 
 /// Substrings (case-insensitive) of a variable name that make its value secret.
-pub const SECRET_NAME_PARTS: &[&str] = &[
+pub(crate) const SECRET_NAME_PARTS: &[&str] = &[
     "KEY",
     "TOKEN",
     "SECRET",
@@ -22,14 +22,14 @@ pub const SECRET_NAME_PARTS: &[&str] = &[
 ];
 
 /// Values shorter than this are not masked, so `1` or `true` do not vanish everywhere.
-pub const MIN_SECRET_LEN: usize = 6;
+pub(crate) const MIN_SECRET_LEN: usize = 6;
 
 /// What replaces a secret.
-pub const REPLACEMENT: &str = "***";
+pub(crate) const REPLACEMENT: &str = "***";
 
 /// The set of secrets and the automaton that finds them.
 #[derive(Default)]
-pub struct Masker {
+pub(crate) struct Masker {
     patterns: Vec<String>,
     matcher: Option<AhoCorasick>,
 }
@@ -37,7 +37,10 @@ pub struct Masker {
 impl Masker {
     /// Secrets found in an environment: secret-looking names, names in `extra_names`, and
     /// passwords inside URL values.
-    pub fn from_env<K, V>(vars: impl IntoIterator<Item = (K, V)>, extra_names: &[&str]) -> Self
+    pub(crate) fn from_env<K, V>(
+        vars: impl IntoIterator<Item = (K, V)>,
+        extra_names: &[&str],
+    ) -> Self
     where
         K: AsRef<OsStr>,
         V: AsRef<OsStr>,
@@ -65,7 +68,7 @@ impl Masker {
     }
 
     /// Adds one secret (with its encodings) at run time.
-    pub fn add(&mut self, secret: &str) {
+    pub(crate) fn add(&mut self, secret: &str) {
         let before = self.patterns.len();
         self.push_variants(secret);
         if self.patterns.len() != before {
@@ -73,12 +76,8 @@ impl Masker {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.matcher.is_none()
-    }
-
     /// Replaces every secret in `bytes`.
-    pub fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+    pub(crate) fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         match &self.matcher {
             Some(ac) if ac.is_match(bytes) => {
                 let mut out = Vec::with_capacity(bytes.len());
@@ -93,7 +92,7 @@ impl Masker {
     }
 
     /// Replaces every secret in `text`.
-    pub fn mask_str<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(crate) fn mask_str<'a>(&self, text: &'a str) -> Cow<'a, str> {
         match &self.matcher {
             Some(ac) if ac.is_match(text) => {
                 Cow::Owned(ac.replace_all(text, &vec![REPLACEMENT; self.patterns.len()]))
@@ -123,7 +122,7 @@ impl Masker {
 }
 
 /// Whether a variable name looks secret.
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     // Runs for every variable at the first output: one table lookup per byte, and a
     // comparison only where a part could start.
     let name = name.as_bytes();
@@ -152,7 +151,7 @@ static SECRET_PART_START: [bool; 256] = {
 };
 
 /// The password of a `scheme://user:password@host` value, percent-decoded when it differs.
-pub fn url_password(value: &str) -> Option<String> {
+pub(crate) fn url_password(value: &str) -> Option<String> {
     let rest = value.split_once("://")?.1;
     let authority = rest.split(['/', '?', '#']).next()?;
     let userinfo = authority.rsplit_once('@')?.0;
@@ -301,7 +300,7 @@ mod tests {
     #[test]
     fn runtime_additions() {
         let mut m = Masker::default();
-        assert!(m.is_empty());
+        assert!(m.matcher.is_none());
         m.add("runtime-s3cret-99");
         assert_eq!(m.mask_bytes(b"v: runtime-s3cret-99").as_ref(), b"v: ***");
     }

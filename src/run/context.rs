@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::deadline::Deadline;
 use crate::output::Output;
 use crate::policy::Policy;
-use crate::stop::Stop;
-use crate::task::TaskLog;
+use crate::run::deadline::Deadline;
+use crate::run::stop::Stop;
+use crate::run::task::TaskLog;
 
 /// Everything a run's host functions can reach. Shared (`Arc`) with helper threads.
-pub struct Context {
+pub(crate) struct Context {
     /// The script's path as given on the command line.
     pub script: PathBuf,
     /// The directory holding the script (imports resolve from here).
@@ -19,6 +19,9 @@ pub struct Context {
     /// What followed `--`.
     pub args: Vec<String>,
     pub dry_run: bool,
+    /// Whether host functions are registered with their docs (`check`, `api`) or with names
+    /// and arity only (a run, which never reads them).
+    pub docs: bool,
     pub policy: Policy,
     pub stop: Arc<Stop>,
     pub deadline: Deadline,
@@ -31,20 +34,21 @@ pub struct Context {
     pub watchdog: std::sync::OnceLock<Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
-pub type Ctx = Arc<Context>;
+pub(crate) type Ctx = Arc<Context>;
 
 impl Context {
     /// A context that never runs anything: for `rhrel check` and `rhrel api`, which need
     /// the registry but no live run.
-    pub fn inert() -> Ctx {
+    pub(crate) fn inert() -> Ctx {
         use crate::cli::LogFormat;
-        use crate::deadline::TimeoutSource;
         use crate::output::Verbosity;
+        use crate::run::deadline::TimeoutSource;
         Arc::new(Context {
             script: PathBuf::new(),
             script_dir: PathBuf::new(),
             args: Vec::new(),
             dry_run: true,
+            docs: true,
             policy: Policy::deny_all(),
             stop: Arc::new(Stop::default()),
             deadline: Deadline::new(std::time::Duration::from_secs(1), TimeoutSource::Flag),
@@ -62,13 +66,13 @@ impl Context {
     /// Call before a host call that may block (sleep, exec, http): starts the watchdog thread
     /// that turns the deadline and signals into a stop while nothing runs script code, then
     /// checks the stop like [`Context::check_stop`].
-    pub fn blocking(&self) -> crate::script_error::HostResult<()> {
+    pub(crate) fn blocking(&self) -> crate::script_error::HostResult<()> {
         self.watchdog
             .get_or_init(|| Mutex::new(self.deadline.watch(self.stop.clone())));
         self.check_stop()
     }
 
-    pub fn check_stop(&self) -> crate::script_error::HostResult<()> {
+    pub(crate) fn check_stop(&self) -> crate::script_error::HostResult<()> {
         if self.stop.is_set() {
             Err(crate::script_error::terminated())
         } else {

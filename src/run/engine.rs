@@ -6,28 +6,19 @@ use std::cell::Cell;
 use rhai::packages::{Package, StandardPackage};
 use rhai::{Dynamic, Engine};
 
-use crate::context::Ctx;
+use crate::limits::{
+    MAX_ARRAY_SIZE, MAX_CALL_LEVELS, MAX_EXPR_DEPTH, MAX_MAP_SIZE, MAX_MODULES, MAX_STRING_SIZE,
+};
 use crate::output::Level;
-use crate::stack::StackGuard;
-use crate::stop::StopReason;
+use crate::run::context::Ctx;
+use crate::run::stack::StackGuard;
+use crate::run::stop::StopReason;
 
-/// Deepest script function call chain.
-pub const MAX_CALL_LEVELS: usize = 256;
-/// Deepest expression nesting at the top level / inside functions.
-pub const MAX_EXPR_DEPTH: (usize, usize) = (64, 32);
-/// Largest string, in bytes.
-pub const MAX_STRING_SIZE: usize = 16 * 1024 * 1024;
-/// Largest array, in elements.
-pub const MAX_ARRAY_SIZE: usize = 50_000;
-/// Largest object map, in entries.
-pub const MAX_MAP_SIZE: usize = 50_000;
-/// Most modules a script may import (stdlib included).
-pub const MAX_MODULES: usize = 64;
 /// Operations between two backstop checks of the deadline clock.
 const DEADLINE_CHECK_OPS: u32 = 1 << 12;
 
 /// An engine with the host API and the sandbox's limits, but no run attached (check, api).
-pub fn sandboxed(ctx: &Ctx) -> Engine {
+pub(crate) fn sandboxed(ctx: &Ctx) -> Engine {
     let mut engine = Engine::new_raw();
     engine.set_max_strings_interned(256);
     engine.register_global_module(StandardPackage::new_lazy().as_shared_module());
@@ -47,8 +38,7 @@ pub fn sandboxed(ctx: &Ctx) -> Engine {
 /// The engine of a live run: print/debug go to the logger, and between operations the
 /// sticky stop, signals, the stack and memory budgets and (every so often) the deadline clock
 /// are checked.
-pub fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
-    crate::api::set_docs(false);
+pub(crate) fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
     let mut engine = sandboxed(ctx);
 
     let out = ctx.out.clone();
@@ -67,7 +57,7 @@ pub fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
         if stop.is_set() {
             return Some(Dynamic::UNIT);
         }
-        if let Some(signal) = crate::signals::pending() {
+        if let Some(signal) = crate::run::signals::pending() {
             stop.request(StopReason::Signal(signal));
             return Some(Dynamic::UNIT);
         }
@@ -75,7 +65,7 @@ pub fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
             stop.request(StopReason::Stack(used, budget));
             return Some(Dynamic::UNIT);
         }
-        let in_use = crate::memory::heap_bytes();
+        let in_use = crate::run::memory::heap_bytes();
         if in_use > max_memory {
             stop.request(StopReason::Memory(in_use, max_memory));
             return Some(Dynamic::UNIT);

@@ -7,21 +7,21 @@ use std::sync::Arc;
 use crate::output::{Output, Stream};
 
 /// How much of each stream a script gets back (the last part of it).
-pub const CAPTURE_BYTES: usize = 1024 * 1024;
+pub(crate) const CAPTURE_BYTES: usize = 1024 * 1024;
 /// A partial line longer than this is relayed without waiting for its newline.
-pub const MAX_PENDING: usize = 64 * 1024;
+pub(crate) const MAX_PENDING: usize = 64 * 1024;
 
 /// The tail of a stream: the last `CAPTURE_BYTES` bytes, in bounded memory (at most twice
 /// that, trimmed in bulk so the cost stays one copy per byte).
 #[derive(Default)]
-pub struct Tail {
+pub(crate) struct Tail {
     buf: Vec<u8>,
     /// Whether bytes were dropped from the front.
     cut: bool,
 }
 
 impl Tail {
-    pub fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         if bytes.len() >= CAPTURE_BYTES {
             self.buf.clear();
             self.buf
@@ -38,7 +38,7 @@ impl Tail {
     }
 
     /// The captured text: the last `CAPTURE_BYTES` bytes, starting on a character boundary.
-    pub fn into_string(self) -> String {
+    pub(crate) fn into_string(self) -> String {
         let mut start = self.buf.len().saturating_sub(CAPTURE_BYTES);
         if self.cut || start > 0 {
             // Never start in the middle of a UTF-8 sequence.
@@ -52,7 +52,7 @@ impl Tail {
 
 /// One stream of one child: holds a partial line until its newline arrives, relays whole
 /// lines (all of one read in one write), and captures everything into a `Tail`.
-pub struct LineRelay {
+pub(crate) struct LineRelay {
     stream: Stream,
     /// `None` when quiet: capture only.
     out: Option<Arc<Output>>,
@@ -62,7 +62,7 @@ pub struct LineRelay {
 }
 
 impl LineRelay {
-    pub fn new(stream: Stream, out: Option<Arc<Output>>) -> Self {
+    pub(crate) fn new(stream: Stream, out: Option<Arc<Output>>) -> Self {
         LineRelay {
             stream,
             out,
@@ -73,7 +73,7 @@ impl LineRelay {
     }
 
     /// Takes the bytes of one read.
-    pub fn feed(&mut self, bytes: &[u8]) {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) {
         self.tail.push(bytes);
         let Some(out) = &self.out else { return };
         match bytes.iter().rposition(|b| *b == b'\n') {
@@ -103,7 +103,7 @@ impl LineRelay {
 
     /// Relays a held partial line (the child ended, or the line grew too long), ending it
     /// with a newline so rhrel's next line starts on its own.
-    pub fn flush(&mut self) {
+    pub(crate) fn flush(&mut self) {
         if self.pending.is_empty() {
             return;
         }

@@ -2,7 +2,7 @@
 
 /// How a task ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TaskStatus {
+pub(crate) enum TaskStatus {
     Ok,
     Failed,
     /// Still running when the run was stopped (deadline, signal, exit).
@@ -11,7 +11,7 @@ pub enum TaskStatus {
 
 /// One task's record.
 #[derive(Clone, Debug)]
-pub struct TaskRecord {
+pub(crate) struct TaskRecord {
     pub name: String,
     pub status: TaskStatus,
     pub started_at: chrono::DateTime<chrono::Utc>,
@@ -21,6 +21,6 @@ pub struct TaskRecord {
 
 /// All tasks of a run, in start order.
 #[derive(Default, Debug)]
-pub struct TaskLog {
+pub(crate) struct TaskLog {
     pub tasks: Vec<TaskRecord>,
 }

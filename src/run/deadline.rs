@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::duration;
-use crate::stop::{Stop, StopReason};
+use crate::run::stop::{Stop, StopReason};
 
 /// Where the timeout came from, for the message printed when it fires.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,14 +17,14 @@ pub enum TimeoutSource {
 
 /// The deadline of a run.
 #[derive(Clone, Debug)]
-pub struct Deadline {
+pub(crate) struct Deadline {
     pub at: Instant,
     pub limit: Duration,
     pub source: TimeoutSource,
 }
 
 impl Deadline {
-    pub fn new(limit: Duration, source: TimeoutSource) -> Self {
+    pub(crate) fn new(limit: Duration, source: TimeoutSource) -> Self {
         Deadline {
             at: Instant::now() + limit,
             limit,
@@ -33,7 +33,7 @@ impl Deadline {
     }
 
     /// The platform-aware default: below the platform's own kill, so rhrel reports it.
-    pub fn default_limit(get: impl Fn(&str) -> Option<String>) -> (Duration, &'static str) {
+    pub(crate) fn default_limit(get: impl Fn(&str) -> Option<String>) -> (Duration, &'static str) {
         if get("DYNO").is_some_and(|d| d.starts_with("release.")) {
             (
                 Duration::from_secs(55 * 60),
@@ -47,12 +47,12 @@ impl Deadline {
     }
 
     /// Time left, zero once passed.
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.at.saturating_duration_since(Instant::now())
     }
 
     /// `timed out after 10m (set by --timeout)`.
-    pub fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let by = match &self.source {
             TimeoutSource::Flag => "set by --timeout".to_string(),
             TimeoutSource::EnvVar => "set by RHREL_TIMEOUT".to_string(),
@@ -64,12 +64,12 @@ impl Deadline {
     /// Starts the watchdog: it requests a stop at the deadline, or as soon as a signal has
     /// arrived (checked every [`WATCH_SLICE`]), and ends when any stop is requested.
     /// `None` when no thread could be started (the progress callback still checks both).
-    pub fn watch(&self, stop: Arc<Stop>) -> Option<std::thread::JoinHandle<()>> {
+    pub(crate) fn watch(&self, stop: Arc<Stop>) -> Option<std::thread::JoinHandle<()>> {
         let at = self.at;
         std::thread::Builder::new()
             .name("rhrel-watchdog".into())
             .spawn(move || loop {
-                if let Some(signal) = crate::signals::pending() {
+                if let Some(signal) = crate::run::signals::pending() {
                     stop.request(StopReason::Signal(signal));
                     return;
                 }
@@ -87,7 +87,7 @@ impl Deadline {
 }
 
 /// How often the watchdog looks for a signal while a host call blocks.
-pub const WATCH_SLICE: Duration = Duration::from_millis(20);
+pub(crate) const WATCH_SLICE: Duration = Duration::from_millis(20);
 
 #[cfg(test)]
 mod tests {

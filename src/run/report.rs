@@ -5,14 +5,14 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::context::Context;
-use crate::outcome::Outcome;
 use crate::output::{Level, Output};
-use crate::run::RunConfig;
-use crate::task::TaskStatus;
+use crate::run::config::RunConfig;
+use crate::run::context::Context;
+use crate::run::outcome::Outcome;
+use crate::run::task::TaskStatus;
 
 /// Writes the report when `--report` was given; a failure to write is a warning only.
-pub fn write(
+pub(crate) fn write(
     config: &RunConfig,
     ctx: Option<&Context>,
     out: &Arc<Output>,

@@ -10,9 +10,9 @@ use std::rc::Rc;
 use rhai::module_resolvers::ModuleResolver;
 use rhai::{ASTNode, Engine, EvalAltResult, Expr, Module, Position, Scope, Shared, Stmt, AST};
 
-use crate::context::Ctx;
-use crate::outcome::{from_runtime, locate, ScriptEnd};
-use crate::resolver::{confine, Target};
+use crate::run::context::Ctx;
+use crate::run::outcome::{from_runtime, locate, ScriptEnd};
+use crate::run::resolver::{confine, Target};
 
 /// `source` of the importing AST (None for the main script) and the import path, as written.
 type Key = (Option<String>, String);
@@ -52,7 +52,7 @@ impl ModuleResolver for Prepared {
 
 /// Makes the script's imports available to `engine`, or explains why one cannot be.
 /// Imported modules' top-level code runs here (that is how Rhai builds a module).
-pub fn prepare(engine: &mut Engine, ast: &AST, ctx: &Ctx) -> Result<(), String> {
+pub(crate) fn prepare(engine: &mut Engine, ast: &AST, ctx: &Ctx) -> Result<(), String> {
     if imports_of(ast).is_empty() {
         return Ok(());
     }

@@ -13,7 +13,7 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 static PENDING: std::sync::OnceLock<Arc<AtomicUsize>> = std::sync::OnceLock::new();
 
 /// Installs the handlers. Errors mean signals keep their default action.
-pub fn install() -> std::io::Result<()> {
+pub(crate) fn install() -> std::io::Result<()> {
     let pending = PENDING.get_or_init(|| Arc::new(AtomicUsize::new(0)));
     for signal in [SIGINT, SIGTERM] {
         signal_hook::flag::register_usize(signal, pending.clone(), signal as usize)?;
@@ -23,7 +23,7 @@ pub fn install() -> std::io::Result<()> {
 
 /// The signal received since `install`, if any (one atomic load).
 #[inline]
-pub fn pending() -> Option<i32> {
+pub(crate) fn pending() -> Option<i32> {
     let signal = PENDING.get()?.load(Ordering::Relaxed);
     (signal != 0).then_some(signal as i32)
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// Why the run was asked to end.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// `exit()` / `exit(n)` from the script.
     Exit(u8),
     /// The run's deadline passed.
@@ -23,7 +23,7 @@ pub enum StopReason {
 /// A one-shot, thread-safe stop request with a condition variable, so that sleeping and
 /// waiting host calls wake the moment a stop is requested.
 #[derive(Default)]
-pub struct Stop {
+pub(crate) struct Stop {
     flag: AtomicBool,
     reason: Mutex<Option<StopReason>>,
     changed: Condvar,
@@ -31,7 +31,7 @@ pub struct Stop {
 
 impl Stop {
     /// Requests a stop; the first request wins. Returns the reason in force.
-    pub fn request(&self, reason: StopReason) -> StopReason {
+    pub(crate) fn request(&self, reason: StopReason) -> StopReason {
         let mut current = self.lock();
         if current.is_none() {
             *current = Some(reason);
@@ -43,12 +43,12 @@ impl Stop {
 
     /// Cheap check for the hot path (one atomic load).
     #[inline]
-    pub fn is_set(&self) -> bool {
+    pub(crate) fn is_set(&self) -> bool {
         self.flag.load(Ordering::Relaxed)
     }
 
     /// The reason, once a stop was requested.
-    pub fn reason(&self) -> Option<StopReason> {
+    pub(crate) fn reason(&self) -> Option<StopReason> {
         if self.is_set() {
             self.lock().clone()
         } else {
@@ -57,12 +57,12 @@ impl Stop {
     }
 
     /// Sleeps up to `duration`; returns `true` as soon as a stop is requested.
-    pub fn sleep(&self, duration: Duration) -> bool {
+    pub(crate) fn sleep(&self, duration: Duration) -> bool {
         self.sleep_until(Instant::now() + duration)
     }
 
     /// Sleeps until `until`; returns `true` as soon as a stop is requested.
-    pub fn sleep_until(&self, until: Instant) -> bool {
+    pub(crate) fn sleep_until(&self, until: Instant) -> bool {
         let mut reason = self.lock();
         loop {
             if reason.is_some() {

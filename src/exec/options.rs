@@ -9,7 +9,7 @@ use rhai::{Dynamic, Map};
 use crate::script_error::{raise, HostResult};
 
 /// The parsed options of one call.
-pub struct Options {
+pub(crate) struct Options {
     pub timeout: Option<Duration>,
     pub cwd: Option<PathBuf>,
     pub env: Vec<(String, Option<String>)>,
@@ -18,7 +18,7 @@ pub struct Options {
     pub check: bool,
 }
 /// One argument: strings as is, numbers and booleans as text; anything else is an error.
-pub fn argument(program: &str, index: usize, value: &Dynamic) -> HostResult<String> {
+pub(crate) fn argument(program: &str, index: usize, value: &Dynamic) -> HostResult<String> {
     if value.is_string() || value.is_int() || value.is_float() || value.is_bool() || value.is_char()
     {
         return Ok(value.to_string());
@@ -39,7 +39,7 @@ fn article(word: &str) -> &'static str {
     }
 }
 
-pub fn parse(shown: &str, options: &Map) -> HostResult<Options> {
+pub(crate) fn parse(shown: &str, options: &Map) -> HostResult<Options> {
     let mut opts = Options {
         timeout: None,
         cwd: None,
@@ -111,7 +111,7 @@ pub fn parse(shown: &str, options: &Map) -> HostResult<Options> {
 }
 
 /// An argument as a reader would type it: quoted when it holds anything but safe characters.
-pub fn quote(arg: &str) -> String {
+pub(crate) fn quote(arg: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_-./=:,@%+".contains(c);
     if !arg.is_empty() && arg.chars().all(safe) {
         arg.to_string()

@@ -8,7 +8,7 @@
 
 /// The deepest script the limits allow (256 nested calls, each with the deepest expressions)
 /// measured 2.6 MiB of stack; below this budget the main thread is not used.
-pub const MIN_MAIN_BUDGET: usize = 4 << 20;
+pub(crate) const MIN_MAIN_BUDGET: usize = 4 << 20;
 /// Kept free under the budget for host functions called at the deepest point (HTTP, regex).
 const RESERVE: usize = 1 << 20;
 /// The most a run uses of a larger (or unlimited) main stack.
@@ -17,7 +17,7 @@ const MAX_MAIN_STACK: usize = 64 << 20;
 /// The stack budget left on the main thread, if it is large enough to run a script on:
 /// `RLIMIT_STACK` (capped at 64 MiB), less what is already used above this frame (arguments,
 /// environment, the frames down to here) and a reserve for host calls.
-pub fn main_thread_budget() -> Option<usize> {
+pub(crate) fn main_thread_budget() -> Option<usize> {
     let mut limit = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -37,7 +37,7 @@ pub fn main_thread_budget() -> Option<usize> {
 }
 
 /// The budget on a thread of `size` bytes of stack.
-pub fn thread_budget(size: usize) -> usize {
+pub(crate) fn thread_budget(size: usize) -> usize {
     size.saturating_sub(RESERVE)
 }
 
@@ -63,7 +63,7 @@ fn stack_pointer() -> usize {
 
 /// Measures the stack used since it was made, against a budget.
 #[derive(Clone, Copy, Debug)]
-pub struct StackGuard {
+pub(crate) struct StackGuard {
     base: usize,
     budget: usize,
 }
@@ -71,7 +71,7 @@ pub struct StackGuard {
 impl StackGuard {
     /// A guard whose zero is the caller's frame.
     #[inline(always)]
-    pub fn here(budget: usize) -> Self {
+    pub(crate) fn here(budget: usize) -> Self {
         StackGuard {
             base: stack_pointer(),
             budget,
@@ -80,7 +80,7 @@ impl StackGuard {
 
     /// The bytes in use, when they are over the budget.
     #[inline]
-    pub fn over(&self) -> Option<(usize, usize)> {
+    pub(crate) fn over(&self) -> Option<(usize, usize)> {
         let used = self.base.saturating_sub(stack_pointer());
         (used > self.budget).then_some((used, self.budget))
     }

@@ -6,18 +6,18 @@ use std::time::Duration;
 use rhai::{Blob, Dynamic, Map, INT};
 use ureq::http::{header, HeaderName, HeaderValue, Method};
 
-use crate::http_client::Request;
-use crate::http_url::{form_encode, Target};
+use crate::http::client::Request;
+use crate::http::url::{form_encode, Target};
 
 /// Default response size cap: the largest string a script may hold.
-pub const DEFAULT_MAX_BODY: u64 = crate::engine::MAX_STRING_SIZE as u64;
+pub(crate) const DEFAULT_MAX_BODY: u64 = crate::limits::MAX_STRING_SIZE as u64;
 /// Most retries a call may ask for.
 const MAX_RETRIES: INT = 20;
 const OPTIONS: &str = "headers, bearer, timeout, retries, max_body, form, body";
 
 /// The options of one call, checked.
 #[derive(Default)]
-pub struct Options {
+pub(crate) struct Options {
     pub headers: Vec<(String, String)>,
     pub bearer: Option<String>,
     pub timeout: Option<Duration>,
@@ -28,7 +28,7 @@ pub struct Options {
 }
 
 impl Options {
-    pub fn parse(map: Map) -> Result<Options, String> {
+    pub(crate) fn parse(map: Map) -> Result<Options, String> {
         let mut o = Options::default();
         for (key, value) in map {
             let bad =
@@ -81,7 +81,7 @@ impl Options {
     }
 
     /// The request: headers checked, credentials turned into `Authorization`, the body encoded.
-    pub fn request(&self, method: Method, target: Target) -> Result<Request, String> {
+    pub(crate) fn request(&self, method: Method, target: Target) -> Result<Request, String> {
         let opts = self;
         let mut headers = Vec::with_capacity(opts.headers.len() + 2);
         for (name, value) in &opts.headers {
@@ -134,7 +134,7 @@ impl Options {
                 (Some(b.cast::<Blob>()), Some("application/octet-stream"))
             }
             (Some(b), None) => (
-                Some(crate::api::json::stringify(&b, false)?.into_bytes()),
+                Some(crate::json_value::stringify(&b, false)?.into_bytes()),
                 Some("application/json"),
             ),
             (None, None) => (None, None),

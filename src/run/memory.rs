@@ -51,12 +51,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
 
 /// Heap bytes in use right now.
 #[inline]
-pub fn heap_bytes() -> u64 {
+pub(crate) fn heap_bytes() -> u64 {
     IN_USE.load(Ordering::Relaxed) as u64
 }
 
 /// Parses `512M`, `1G`, `300MiB`, `2048K` or a plain number of MiB.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -90,6 +90,10 @@ mod tests {
         assert!(super::parse_size("lots").is_err());
         assert!(super::parse_size("1K").is_err());
     }
+
+    /// The unit-test binary counts as the `rhrel` binary does (`main.rs` installs it there).
+    #[global_allocator]
+    static ALLOCATOR: super::CountingAllocator = super::CountingAllocator;
 
     #[test]
     fn the_allocator_counts_live_bytes() {

@@ -8,14 +8,14 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Whether an HTTP status is worth another try: rate limited, or a server-side failure.
-pub fn retryable_status(status: u16) -> bool {
+pub(crate) fn retryable_status(status: u16) -> bool {
     status == 429 || (500..=599).contains(&status)
 }
 
 /// The wait before retry number `attempt + 1` (attempt 0 = after the first failure):
 /// `FIRST_BACKOFF · 2^attempt`, capped, then a random point in its upper half so that many
 /// deploys failing together do not retry in lockstep.
-pub fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let full = FIRST_BACKOFF
         .saturating_mul(1u32 << attempt.min(16))
         .min(MAX_BACKOFF);
@@ -24,7 +24,7 @@ pub fn backoff(attempt: u32) -> Duration {
 }
 
 /// A `Retry-After` header: delay-seconds, or an HTTP date (the wait until then).
-pub fn retry_after(value: &str) -> Option<Duration> {
+pub(crate) fn retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));

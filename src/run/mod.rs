@@ -1,39 +1,49 @@
-//! `rhrel run`: read the script, start the deadline and signal watchers, evaluate (on the
-//! main thread when its stack is large enough, else on a thread with a large stack), then
-//! decide the outcome, clean up children and report.
+//! One run, from script file to exit code: read and decode the script, build the sandboxed
+//! engine, start the deadline and signal watchers, evaluate (on the main thread when its stack
+//! is large enough, else on a thread with a large stack), then decide the outcome, stop the
+//! children and write the report.
+//!
+//! This folder owns a run's life and its shared state (`context`, `stop`, `deadline`), which
+//! `api/`, `exec/` and `http/` take. It reaches `api/` only to build the engine's host module
+//! (`engine.rs`), never a script function directly.
+
+mod config;
+pub(crate) mod context;
+pub(crate) mod deadline;
+pub(crate) mod engine;
+pub(crate) mod imports;
+pub(crate) mod memory;
+pub(crate) mod outcome;
+pub(crate) mod report;
+pub(crate) mod resolver;
+pub mod script_file;
+pub(crate) mod signals;
+pub(crate) mod stack;
+pub(crate) mod stop;
+pub(crate) mod task;
+
+pub use config::RunConfig;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::context::{Context, Ctx};
-use crate::deadline::{Deadline, TimeoutSource};
 use crate::exit_code::Exit;
-use crate::outcome::{from_runtime, locate, Outcome, ScriptEnd};
 use crate::output::{Level, Output};
 use crate::policy::Policy;
-use crate::stop::Stop;
-use crate::task::TaskLog;
+use crate::run::context::{Context, Ctx};
+use crate::run::deadline::{Deadline, TimeoutSource};
+use crate::run::outcome::{from_runtime, locate, Outcome, ScriptEnd};
+use crate::run::stop::Stop;
+use crate::run::task::TaskLog;
 
 /// Stack of the script thread: deep enough for the call-depth and nesting limits.
 pub const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
 
-/// Everything `rhrel run` was asked to do.
-pub struct RunConfig {
-    pub script: PathBuf,
-    pub args: Vec<String>,
-    pub timeout: Duration,
-    pub timeout_source: TimeoutSource,
-    pub dry_run: bool,
-    pub policy: Policy,
-    pub report: Option<PathBuf>,
-    pub max_memory: u64,
-}
-
 /// Runs a script to its end and returns how the process should exit.
 pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     let started = chrono::Utc::now();
-    let source = match crate::script_file::read(&config.script) {
+    let source = match crate::run::script_file::read(&config.script) {
         Ok(source) => source,
         Err((exit, msg)) => {
             out.diag(Level::Error, &msg);
@@ -43,13 +53,13 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
                 "failed"
             };
             let outcome = Outcome::new(exit, kind, Some(msg));
-            crate::report::write(&config, None, &out, started, &outcome);
+            crate::run::report::write(&config, None, &out, started, &outcome);
             return exit;
         }
     };
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(config.timeout, config.timeout_source.clone());
-    if let Err(e) = crate::signals::install() {
+    if let Err(e) = crate::run::signals::install() {
         out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
     }
     let script_dir = config
@@ -73,7 +83,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         deadline,
         out.clone(),
     );
-    let outcome = match crate::stack::main_thread_budget() {
+    let outcome = match crate::run::stack::main_thread_budget() {
         Some(budget) => evaluate_here(&ctx, &source, config.max_memory, budget),
         None => {
             std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, config.max_memory))
@@ -87,7 +97,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
             out.diag(Level::Error, msg);
         }
     }
-    crate::report::write(&config, Some(&ctx), &out, started, &outcome);
+    crate::run::report::write(&config, Some(&ctx), &out, started, &outcome);
     outcome.exit
 }
 
@@ -119,7 +129,7 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
         std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, limits.max_memory));
     crate::api::exec::stop_children(&ctx);
     // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
-    stop.request(crate::stop::StopReason::Exit(0));
+    stop.request(crate::run::stop::StopReason::Exit(0));
     let watchdog = ctx.watchdog.get().and_then(|w| w.lock().ok()?.take());
     if let Some(watchdog) = watchdog {
         let _ = watchdog.join();
@@ -144,6 +154,7 @@ fn context(
         script_dir,
         args,
         dry_run,
+        docs: false,
         policy,
         stop,
         deadline,
@@ -177,7 +188,7 @@ fn evaluate_on_thread<'s>(
         .name("rhrel-script".into())
         .stack_size(SCRIPT_STACK_BYTES)
         .spawn_scoped(scope, move || {
-            let budget = crate::stack::thread_budget(SCRIPT_STACK_BYTES);
+            let budget = crate::run::stack::thread_budget(SCRIPT_STACK_BYTES);
             evaluate(ctx, source, max_memory, budget)
         });
     match end {
@@ -208,13 +219,13 @@ fn evaluate(ctx: &Ctx, source: &str, max_memory: u64, stack_budget: usize) -> Sc
         .and_then(|b| b.parse().ok())
         .unwrap_or(stack_budget);
     let shown = ctx.script.display().to_string();
-    let guard = crate::stack::StackGuard::here(stack_budget);
-    let mut engine = crate::engine::for_run(ctx, max_memory, guard);
+    let guard = crate::run::stack::StackGuard::here(stack_budget);
+    let mut engine = crate::run::engine::for_run(ctx, max_memory, guard);
     let ast = match engine.compile(source) {
         Ok(ast) => ast,
         Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
     };
-    if let Err(msg) = crate::imports::prepare(&mut engine, &ast, ctx) {
+    if let Err(msg) = crate::run::imports::prepare(&mut engine, &ast, ctx) {
         return ScriptEnd::Compile(msg);
     }
     match engine.run_ast(&ast) {

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 /// What an import path names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Target {
+pub(crate) enum Target {
     /// `std/NAME`: an embedded module.
     Std(String),
     /// A `.rhai` file inside the base directory (canonical path).
@@ -14,7 +14,7 @@ pub enum Target {
 }
 
 /// Resolves `import` against `base` (the importing script's directory), confining it.
-pub fn confine(base: &Path, import: &str) -> Result<Target, String> {
+pub(crate) fn confine(base: &Path, import: &str) -> Result<Target, String> {
     if let Some(name) = import.strip_prefix(crate::stdlib::PREFIX) {
         return match crate::stdlib::source(name) {
             Some(_) => Ok(Target::Std(name.to_string())),

@@ -9,19 +9,19 @@ use std::time::{Duration, Instant};
 use ureq::http::{self, header, HeaderName, HeaderValue, Method};
 use ureq::Agent;
 
-use crate::context::Context;
-use crate::http_url::Target;
+use crate::http::url::Target;
 use crate::policy::AllowList;
+use crate::run::context::Context;
 use crate::script_error::{raise, terminated, HostResult};
 
 /// Redirects followed before giving up.
-pub const MAX_REDIRECTS: u32 = 5;
+pub(crate) const MAX_REDIRECTS: u32 = 5;
 /// How often the script thread looks at the stop while a request is in flight.
 const STOP_POLL: Duration = Duration::from_millis(25);
 
 /// A request ready to send (and to send again on a retry).
 #[derive(Debug)]
-pub struct Request {
+pub(crate) struct Request {
     pub method: Method,
     pub target: Target,
     pub headers: Vec<(HeaderName, HeaderValue)>,
@@ -31,7 +31,7 @@ pub struct Request {
 
 /// A response, fully read. Plain data: it crosses back from the worker thread.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub status: u16,
     /// Lowercase names; repeated headers joined with `, `.
     pub headers: Vec<(String, String)>,
@@ -40,7 +40,7 @@ pub struct Reply {
 
 /// Why an exchange produced no response.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// The per-attempt time limit passed.
     TimedOut,
     /// Connection refused, DNS, TLS, reset…: the cause in words.
@@ -55,14 +55,14 @@ pub enum Failure {
 
 impl Failure {
     /// Transport trouble may pass; a policy or a size cap will not.
-    pub fn retryable(&self) -> bool {
+    pub(crate) fn retryable(&self) -> bool {
         matches!(self, Failure::TimedOut | Failure::Transport(_))
     }
 }
 
 /// The run's agent. Redirects are off in ureq and followed in `exchange` instead, so each
 /// hop is checked against `--allow-net` and a token never follows a redirect to another host.
-pub fn agent() -> Agent {
+pub(crate) fn agent() -> Agent {
     Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
@@ -78,7 +78,7 @@ pub fn agent() -> Agent {
 /// stop children and write its report before SIGKILL, so the script thread waits here in short
 /// slices and, once a stop is requested, returns the terminate error and abandons the worker
 /// (it holds nothing but a socket, closed when the process exits).
-pub fn perform(
+pub(crate) fn perform(
     ctx: &Context,
     agent: &Agent,
     request: &Arc<Request>,

@@ -9,11 +9,11 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::context::Context;
+use crate::exec::process_group::{self, GRACE};
+use crate::exec::relay::LineRelay;
 use crate::output::{Level, Stream};
-use crate::process_group::{self, GRACE};
-use crate::relay::LineRelay;
-use crate::stop::StopReason;
+use crate::run::context::Context;
+use crate::run::stop::StopReason;
 
 /// Longest wait between two checks of the stop and the timeout.
 const SLICE: Duration = Duration::from_millis(50);
@@ -24,7 +24,7 @@ const KILL_WAIT: Duration = Duration::from_secs(1);
 const READ_CHUNK: usize = 64 * 1024;
 
 /// What to run and how.
-pub struct Job<'a> {
+pub(crate) struct Job<'a> {
     /// The command as shown in messages.
     pub shown: &'a str,
     pub stdin: Option<&'a [u8]>,
@@ -34,7 +34,7 @@ pub struct Job<'a> {
 }
 
 /// How the child ended.
-pub enum End {
+pub(crate) enum End {
     Exited(ExitStatus),
     /// The per-call timeout fired (the group was terminated).
     TimedOut,
@@ -42,7 +42,7 @@ pub enum End {
     Stopped,
 }
 
-pub struct Finished {
+pub(crate) struct Finished {
     pub end: End,
     pub stdout: String,
     pub stderr: String,
@@ -58,7 +58,7 @@ enum Cause {
 
 /// Starts `cmd` in its own process group and supervises it to the end. An error means the
 /// program could not be started.
-pub fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result<Finished> {
+pub(crate) fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result<Finished> {
     cmd.process_group(0)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

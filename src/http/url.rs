@@ -7,7 +7,7 @@ use crate::policy::AllowList;
 
 /// A request target: the URI to send (without userinfo) and what was taken out of it.
 #[derive(Clone, Debug)]
-pub struct Target {
+pub(crate) struct Target {
     /// The URI sent on the wire: scheme, host, port, path and query only.
     pub uri: Uri,
     /// The URL as the script wrote it, with any password replaced by `***`: safe to print.
@@ -18,7 +18,7 @@ pub struct Target {
 
 impl Target {
     /// Parses an http(s) URL; the error is for humans and never holds the raw password.
-    pub fn parse(url: &str) -> Result<Target, String> {
+    pub(crate) fn parse(url: &str) -> Result<Target, String> {
         let shown = redact(url);
         let bad = |why: &str| format!("invalid URL `{shown}`: {why}");
         let uri: Uri = url.trim().parse().map_err(|e| bad(&format!("{e}")))?;
@@ -49,12 +49,12 @@ impl Target {
     }
 
     /// The host, lowercased (IPv6 literals keep their brackets).
-    pub fn host(&self) -> String {
+    pub(crate) fn host(&self) -> String {
         self.uri.host().unwrap_or_default().to_ascii_lowercase()
     }
 
     /// The port, explicit or the scheme's default.
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.uri
             .port_u16()
             .unwrap_or(if self.uri.scheme_str() == Some("https") {
@@ -65,7 +65,7 @@ impl Target {
     }
 
     /// `scheme://host:port`, to tell whether a redirect leaves the origin.
-    pub fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         format!(
             "{}://{}:{}",
             self.uri.scheme_str().unwrap_or_default(),
@@ -76,7 +76,7 @@ impl Target {
 
     /// Whether `--allow-net` lets this host (and port) through: entries are `host`,
     /// `host:port` or `*.domain`.
-    pub fn allowed_by(&self, list: &AllowList) -> bool {
+    pub(crate) fn allowed_by(&self, list: &AllowList) -> bool {
         let host = self.host();
         let with_port = format!("{host}:{}", self.port());
         list.allows(|entry| {
@@ -89,7 +89,7 @@ impl Target {
     }
 
     /// The target of a redirect's `Location`, relative to this URL.
-    pub fn join(&self, location: &str) -> Result<Target, String> {
+    pub(crate) fn join(&self, location: &str) -> Result<Target, String> {
         let location = location.trim();
         let scheme = self.uri.scheme_str().unwrap_or("http");
         let authority = self.uri.authority().map_or("", |a| a.as_str());
@@ -109,7 +109,7 @@ impl Target {
 }
 
 /// The URL with the password of its userinfo replaced by `***` (`https://u:***@host/`).
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return url.to_string();
     };
@@ -162,7 +162,7 @@ fn percent_decode(text: &str) -> String {
 }
 
 /// `application/x-www-form-urlencoded` for one key or value.
-pub fn form_encode(text: &str) -> String {
+pub(crate) fn form_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         match b {

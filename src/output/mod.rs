@@ -1,11 +1,23 @@
 //! The one door to the terminal: every byte rhrel writes — script log lines, relayed child
 //! output, rhrel's own diagnostics — passes through `Output`, which masks secrets first.
+//!
+//! It imports nothing above it: `run/`, `api/`, `exec/` and `http/` hand it bytes, and it
+//! never calls back into them.
 
 use std::io::Write;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::cli::LogFormat;
-use crate::mask::Masker;
+pub(crate) mod mask;
+
+use mask::Masker;
+
+/// How lines are written: plain text, or one JSON object per line (`--log-format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
 
 /// Severity of a log line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -182,12 +194,11 @@ impl Output {
     /// A variable the script hands to a child (`exec(…, #{env: …})`): secret by the same rules
     /// as rhrel's own environment (its name, `RHREL_MASK_VARS`, a URL password).
     pub fn add_env_secret(&self, name: &str, value: &str) {
-        if crate::mask::is_secret_name(name)
-            || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name))
+        if mask::is_secret_name(name) || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name))
         {
             self.add_secret(value);
         }
-        if let Some(password) = crate::mask::url_password(value) {
+        if let Some(password) = mask::url_password(value) {
             self.add_secret(&password);
         }
     }
