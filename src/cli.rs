@@ -48,6 +48,10 @@ pub(crate) struct RunArgs {
     #[arg(long, env = "RHREL_DRY_RUN")]
     pub dry_run: bool,
 
+    /// Skip the static checks a run makes before it starts (for a false positive of `check`).
+    #[arg(long, env = "RHREL_NO_CHECK", value_parser = clap::builder::BoolishValueParser::new())]
+    pub no_check: bool,
+
     /// Programs exec may run, comma-separated (`--allow-exec=` denies all) [default: all].
     #[arg(long, env = "RHREL_ALLOW_EXEC", value_name = "LIST")]
     pub allow_exec: Option<String>,

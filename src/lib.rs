@@ -132,6 +132,7 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
         timeout,
         timeout_source: source,
         dry_run: args.dry_run,
+        check: !args.no_check,
         policy,
         report: args.report,
         max_memory,

@@ -67,7 +67,7 @@ fn uncaught_throw_exits_1() {
 #[test]
 fn runtime_error_names_position() {
     Test::new()
-        .script("let a = 1;\nlet b = a.no_such_method();")
+        .script("let a = 1;\nlet b = a / 0;")
         .run()
         .status(1)
         .stderr_has("script.rhai:2:");

@@ -50,7 +50,8 @@ pub fn example(name: &str) -> Test {
 
 #[must_use]
 pub struct Test {
-    dir: tempfile::TempDir,
+    /// Shared with the `Outcome`, so a test can still look at the files a run left.
+    dir: std::sync::Arc<tempfile::TempDir>,
     cwd: Option<PathBuf>,
     args: Vec<String>,
     env: BTreeMap<String, Option<String>>,
@@ -65,7 +66,7 @@ impl Test {
             env.insert(name.to_string(), None);
         }
         Test {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir: std::sync::Arc::new(tempfile::tempdir().expect("temp dir")),
             cwd: None,
             args: Vec::new(),
             env,
@@ -248,6 +249,7 @@ impl Running {
                     stderr: std::fs::read_to_string(&self.err).unwrap_or_default(),
                     elapsed,
                     dir: self.test.dir.path().to_path_buf(),
+                    _keep: self.test.dir.clone(),
                 };
                 outcome.assert_no_panic();
                 return outcome;
@@ -270,6 +272,8 @@ pub struct Outcome {
     pub stderr: String,
     pub elapsed: Duration,
     pub dir: PathBuf,
+    /// Keeps `dir` alive while the outcome is looked at.
+    _keep: std::sync::Arc<tempfile::TempDir>,
 }
 
 impl Outcome {

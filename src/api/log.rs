@@ -2,7 +2,7 @@
 //! Rhai's own `print` and `debug` keywords are routed to the same logger in engine.rs
 //! (`debug(x)` shows a `debug:` line only with `--verbose`).
 
-use rhai::{Dynamic, Module};
+use rhai::{Dynamic, ImmutableString, Module, FLOAT, INT};
 
 use super::func;
 use crate::output::Level;
@@ -22,7 +22,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         func(ctx, name, &["message: ?", "()"], &doc).set_into_module(
             module,
             move |msg: Dynamic| {
-                c.out.log(level, &display(&msg));
+                c.out.log(level, &shown(&msg));
             },
         );
         // The common case, a string, matches exactly: without this overload the first call
@@ -30,7 +30,28 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         let c = ctx.clone();
         func(ctx, name, &["message: &str", "()"], &doc)
             .set_into_module(module, move |msg: &str| c.out.log(level, msg));
+        // Exact overloads: an exact type match anywhere beats a `Dynamic` parameter, so
+        // without these the math package's `log(FLOAT)` (a logarithm) would win and
+        // `log(1.25)` would print nothing.
+        let c = ctx.clone();
+        func(ctx, name, &["message: FLOAT", "()"], &doc)
+            .set_into_module(module, move |x: FLOAT| {
+                c.out.log(level, &Dynamic::from(x).to_string())
+            });
+        let c = ctx.clone();
+        func(ctx, name, &["message: INT", "()"], &doc)
+            .set_into_module(module, move |x: INT| c.out.log(level, &x.to_string()));
     }
+
+    // Rhai's `print(())` gives an empty line: show the `()`, as `log` does.
+    func(
+        ctx,
+        "print",
+        &["value: ()", "String"],
+        "Writes a value to the release log, as `log` does; `print(())` shows `()`.\n\
+         ```rhai\nprint(env(\"RELEASE_CHANNEL\"));\n```",
+    )
+    .set_into_module(module, |_: ()| -> ImmutableString { "()".into() });
 
     let c = ctx.clone();
     func(
@@ -41,4 +62,13 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
          ```rhai\nlet token = exec(\"vault\", [\"read\", \"token\"], #{quiet: true}).stdout;\nmask(token);\n```",
     )
     .set_into_module(module, move |value: &str| c.out.add_secret(value));
+}
+
+/// A value as a log line shows it: `()` as `()` rather than an empty line.
+fn shown(value: &Dynamic) -> String {
+    if value.is_unit() {
+        "()".into()
+    } else {
+        display(value)
+    }
 }

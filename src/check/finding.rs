@@ -27,8 +27,16 @@ pub enum Code {
     Arity,
     /// A variable that is never defined where it is read.
     UndefinedVariable,
-    /// An `import` that does not resolve, or a module alias that was never imported.
+    /// An `import` that does not resolve.
     Import,
+    /// A module alias (`x::f()`) that was never imported; reported as `import` too.
+    NotImported,
+    /// `${…}` inside a `"…"` string, which does not interpolate.
+    Interpolation,
+    /// A comparison that reads wrongly (a string literal on the left).
+    Comparison,
+    /// The `()` result of an in-place array method, kept in a variable.
+    UnitResult,
     /// The Procfile's `release:` line names a script that does not exist.
     Procfile,
     /// The file cannot be read as a script (not UTF-8, too large, unreadable).
@@ -42,7 +50,10 @@ impl Code {
             Code::UnknownFunction => "unknown-function",
             Code::Arity => "arity",
             Code::UndefinedVariable => "undefined-variable",
-            Code::Import => "import",
+            Code::Import | Code::NotImported => "import",
+            Code::Interpolation => "interpolation",
+            Code::Comparison => "comparison",
+            Code::UnitResult => "unit-result",
             Code::Procfile => "procfile",
             Code::Read => "read",
         }

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod finding;
+pub(crate) mod interpolation;
 pub mod modules;
 pub mod names;
 pub mod procfile;

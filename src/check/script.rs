@@ -28,7 +28,18 @@ enum Alias {
 
 impl Linter {
     pub fn new() -> Self {
-        let mut engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
+        Linter::with_docs(true)
+    }
+
+    /// The linter a run uses before it starts: the registry without docs, which it never
+    /// shows (formatting them is most of an engine's start-up).
+    pub(crate) fn for_run() -> Self {
+        Linter::with_docs(false)
+    }
+
+    fn with_docs(docs: bool) -> Self {
+        let mut engine =
+            crate::run::engine::sandboxed(&crate::run::context::Context::inert_with(docs));
         // The optimizer drops dead code (`if false { … }`), which must still be checked.
         engine.set_optimization_level(OptimizationLevel::None);
         let registry = Registry::of(&engine);
@@ -76,6 +87,7 @@ impl Linter {
             }
         }
         findings.extend(self.undefined_variables(shown, source, &facts));
+        findings.extend(surprises(shown, source, &facts));
         findings.sort_by_key(|f| (f.line, f.column));
         findings.dedup();
         findings
@@ -285,7 +297,7 @@ fn not_imported(shown: &str, alias: &str, pos: Position) -> Finding {
     let (line, col) = line_col(pos);
     Finding::error(
         shown,
-        Code::Import,
+        Code::NotImported,
         line,
         col,
         format!("`{alias}` is not an imported module"),
@@ -327,4 +339,65 @@ fn within(source: &str, (line, col): (usize, usize)) -> (usize, usize) {
 /// Rhai positions are 1-based; a missing column means the start of the line.
 pub fn line_col(pos: Position) -> (usize, usize) {
     (pos.line().unwrap_or(0), pos.position().unwrap_or(1))
+}
+
+/// Warnings for code that runs but rarely means what it says: `${}` in a `"…"` string, a
+/// string literal on the left of `==`/`!=`, and the `()` result of an in-place array method.
+fn surprises(shown: &str, source: &str, facts: &Facts) -> Vec<Finding> {
+    let mut found = Vec::new();
+    for (line, col) in super::interpolation::in_plain_strings(source) {
+        found.push(
+            Finding::error(
+                shown,
+                Code::Interpolation,
+                line,
+                col,
+                "`${…}` inside a \"…\" string is printed as it stands".into(),
+            )
+            .width(2)
+            .help(Some(
+                "use a backtick string to interpolate: `deploying ${version}`".into(),
+            ))
+            .warning(),
+        );
+    }
+    for (op, pos) in &facts.literal_left {
+        let (line, col) = line_col(*pos);
+        found.push(
+            Finding::error(
+                shown,
+                Code::Comparison,
+                line,
+                col,
+                format!("a string literal on the left of `{op}`"),
+            )
+            .help(Some(format!(
+                "write the literal on the right (`env(\"X\") {op} \"\"`): an unset value on the left reads as \"\", one on the right does not"
+            )))
+            .warning(),
+        );
+    }
+    for (name, pos) in &facts.unit_results {
+        let (line, col) = line_col(*pos);
+        let what = if name == "retain" {
+            "returns the elements it removed, not the ones it kept"
+        } else {
+            "changes the array in place and returns ()"
+        };
+        found.push(
+            Finding::error(
+                shown,
+                Code::UnitResult,
+                line,
+                col,
+                format!("`{name}` {what}"),
+            )
+            .width(name.chars().count())
+            .help(Some(format!(
+                "call `list.{name}(…);` on its own line, then use `list`"
+            )))
+            .warning(),
+        );
+    }
+    found
 }

@@ -72,7 +72,17 @@ pub struct Facts {
     pub top_variables: HashSet<String>,
     /// Functions the script defines (not closures).
     pub functions: HashSet<String>,
+    /// `"text" == x` / `"text" != x`: the operator and where the literal is.
+    pub literal_left: Vec<(String, Position)>,
+    /// `let xs = list.sort()`: the in-place array method whose `()` result is kept.
+    pub unit_results: Vec<(String, Position)>,
 }
+
+/// Array methods that change the array in place and return `()` (or, for `retain`, the
+/// elements it removed): keeping their result is a mistake.
+pub const IN_PLACE_ARRAY_METHODS: &[&str] = &[
+    "sort", "reverse", "retain", "dedup", "push", "append", "insert", "chop",
+];
 
 /// Walks the top level and every function body of `ast`.
 pub fn collect(ast: &AST) -> Facts {
@@ -129,6 +139,14 @@ fn visit(facts: &mut Facts, place: Place, nodes: &[ASTNode]) {
         {
             facts.calls.push(call(x, false, *pos));
         }
+        ASTNode::Expr(Expr::FnCall(x, _))
+            if (x.name == "==" || x.name == "!=")
+                && matches!(x.args.first(), Some(Expr::StringConstant(..))) =>
+        {
+            facts
+                .literal_left
+                .push((x.name.to_string(), x.args[0].position()));
+        }
         ASTNode::Expr(Expr::MethodCall(x, pos)) => facts.calls.push(call(x, true, *pos)),
         ASTNode::Expr(Expr::Variable(x, _, pos)) => {
             let (index, name, namespace, _) = &**x;
@@ -154,6 +172,7 @@ fn visit(facts: &mut Facts, place: Place, nodes: &[ASTNode]) {
         }
         ASTNode::Stmt(Stmt::Var(x, ..)) => {
             facts.declared.insert(x.0.name.to_string());
+            unit_result(&x.1, &mut facts.unit_results);
         }
         ASTNode::Stmt(Stmt::For(x, ..)) => {
             facts.declared.insert(x.0.name.to_string());
@@ -173,7 +192,10 @@ fn visit(facts: &mut Facts, place: Place, nodes: &[ASTNode]) {
                 true
             });
         }
-        ASTNode::Stmt(Stmt::Assignment(x)) => assigned_properties(&x.1.lhs, &mut facts.map_keys),
+        ASTNode::Stmt(Stmt::Assignment(x)) => {
+            assigned_properties(&x.1.lhs, &mut facts.map_keys);
+            unit_result(&x.1.rhs, &mut facts.unit_results);
+        }
         ASTNode::Stmt(Stmt::Import(x, pos)) => {
             let (path, at) = match &x.0 {
                 Expr::StringConstant(s, at) => (Some(s.to_string()), *at),
@@ -203,6 +225,17 @@ fn call(x: &rhai::FnCallExpr, method: bool, pos: Position) -> Call {
         args: x.args.len(),
         method,
         pos,
+    }
+}
+
+/// `list.sort()` as the whole value of a `let` or an assignment.
+fn unit_result(value: &Expr, found: &mut Vec<(String, Position)>) {
+    if let Expr::Dot(x, ..) = value {
+        if let Expr::MethodCall(m, pos) = &x.rhs {
+            if IN_PLACE_ARRAY_METHODS.contains(&m.name.as_str()) {
+                found.push((m.name.to_string(), *pos));
+            }
+        }
     }
 }
 

@@ -13,6 +13,8 @@ pub struct RunConfig {
     pub timeout: Duration,
     pub timeout_source: TimeoutSource,
     pub dry_run: bool,
+    /// Run the static checks before the first statement (off with `--no-check`).
+    pub check: bool,
     pub policy: Policy,
     pub report: Option<PathBuf>,
     pub max_memory: u64,

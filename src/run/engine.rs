@@ -31,7 +31,9 @@ pub(crate) fn sandboxed(ctx: &Ctx) -> Engine {
         .set_max_string_size(MAX_STRING_SIZE)
         .set_max_array_size(MAX_ARRAY_SIZE)
         .set_max_map_size(MAX_MAP_SIZE)
-        .set_max_modules(MAX_MODULES);
+        .set_max_modules(MAX_MODULES)
+        // `body.warmed` on a map without `warmed` raises, naming the keys it has.
+        .set_fail_on_invalid_map_property(true);
     engine
 }
 

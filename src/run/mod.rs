@@ -14,6 +14,7 @@ pub(crate) mod engine;
 pub(crate) mod imports;
 pub(crate) mod memory;
 pub(crate) mod outcome;
+pub(crate) mod preflight;
 pub(crate) mod report;
 pub(crate) mod resolver;
 pub mod script_file;
@@ -57,6 +58,15 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
             return exit;
         }
     };
+    if config.check && crate::run::preflight::refuses(&config.script, &source, &out) {
+        let outcome = Outcome::new(
+            Exit::Compile,
+            "compile_error",
+            Some("the script did not pass the static checks".into()),
+        );
+        crate::run::report::write(&config, None, &out, started, &outcome);
+        return Exit::Compile;
+    }
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(config.timeout, config.timeout_source.clone());
     if let Err(e) = crate::run::signals::install() {

@@ -119,10 +119,28 @@ impl Engine {
                     map.insert(index.clone().into(), Dynamic::UNIT);
                 }
 
+                if self.fail_on_invalid_map_property() && !map.contains_key(index.as_str()) {
+                    // rhrel patch 0005: name the keys the map does have, and how to probe.
+                    let mut keys: Vec<_> = map.keys().map(|k| format!("`{k}`")).collect();
+                    keys.sort();
+                    let has = match keys.len() {
+                        0 => "the map is empty".to_string(),
+                        n if n > 12 => format!("the map has: {}, … ({n} keys)", keys[..12].join(", ")),
+                        _ => format!("the map has: {}", keys.join(", ")),
+                    };
+                    let index = index.as_str();
+                    return Err(ERR::ErrorRuntime(
+                        format!(
+                            "property `{index}` not found ({has}); to test for it, use `\"{index}\" in map` or `map.get(\"{index}\")`"
+                        )
+                        .into(),
+                        idx_pos,
+                    )
+                    .into());
+                }
+
                 if let Some(value) = map.get_mut(index.as_str()) {
                     value.try_into()
-                } else if self.fail_on_invalid_map_property() {
-                    Err(ERR::ErrorPropertyNotFound(index.to_string(), idx_pos).into())
                 } else {
                     Ok(Target::from(Dynamic::UNIT))
                 }

@@ -39,6 +39,99 @@ fn const_true_fn(_: Option<NativeCallContext>, _: &mut [&mut Dynamic]) -> RhaiRe
 fn const_false_fn(_: Option<NativeCallContext>, _: &mut [&mut Dynamic]) -> RhaiResult {
     Ok(Dynamic::FALSE)
 }
+
+// rhrel patch 0003 (PATCHES.md): comparisons between two different types never answer a
+// silent `false`. A `()` on the right of `==`/`!=` is an "is it unset?" probe; a `()` on the
+// left compared with a string reads as the empty string (as an unset shell variable does);
+// every other mixed-type comparison raises a catchable error naming both values.
+
+/// `x == ()`: false, since `x` has another type than `()`.
+fn probe_unit_eq(_: Option<NativeCallContext>, _: &mut [&mut Dynamic]) -> RhaiResult {
+    Ok(Dynamic::FALSE)
+}
+/// `x != ()`: true, since `x` has another type than `()`.
+fn probe_unit_ne(_: Option<NativeCallContext>, _: &mut [&mut Dynamic]) -> RhaiResult {
+    Ok(Dynamic::TRUE)
+}
+/// `() == "…"`: true for the empty string.
+fn unit_str_eq(_: Option<NativeCallContext>, args: &mut [&mut Dynamic]) -> RhaiResult {
+    Ok(args[1].read_lock::<ImmutableString>().map_or(false, |s| s.is_empty()).into())
+}
+/// `() != "…"`: true for a non-empty string.
+fn unit_str_ne(_: Option<NativeCallContext>, args: &mut [&mut Dynamic]) -> RhaiResult {
+    Ok(args[1].read_lock::<ImmutableString>().map_or(true, |s| !s.is_empty()).into())
+}
+/// The word a script author uses for a value's type.
+fn mixed_type_word(value: &Dynamic) -> &'static str {
+    match value.0 {
+        Union::Unit(..) => "no value: unset or missing",
+        Union::Bool(..) => "a bool",
+        Union::Str(..) => "a string",
+        Union::Char(..) => "a char",
+        Union::Int(..) => "an integer",
+        #[cfg(not(feature = "no_float"))]
+        Union::Float(..) => "a float",
+        #[cfg(not(feature = "no_index"))]
+        Union::Array(..) => "an array",
+        #[cfg(not(feature = "no_index"))]
+        Union::Blob(..) => "a blob",
+        #[cfg(not(feature = "no_object"))]
+        Union::Map(..) => "a map",
+        Union::FnPtr(..) => "a function pointer",
+        _ => "a value",
+    }
+}
+/// A value as the error message shows it: strings quoted, long values cut.
+fn mixed_type_shown(value: &Dynamic) -> String {
+    let text = if value.is_string() {
+        format!("{:?}", value.to_string())
+    } else if value.is_unit() {
+        "()".to_string()
+    } else {
+        value.to_string()
+    };
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}
+/// What to write instead, for the common pairs.
+fn mixed_type_hint(x: &Dynamic, y: &Dynamic) -> &'static str {
+    let numeric = |v: &Dynamic| matches!(v.0, Union::Int(..)) || {
+        #[cfg(not(feature = "no_float"))]
+        { matches!(v.0, Union::Float(..)) }
+        #[cfg(feature = "no_float")]
+        { false }
+    };
+    if x.is_unit() {
+        "the left side is () (an unset variable or a missing value?): test it with `x == ()` first, or give it a default"
+    } else if (x.is_string() && numeric(y)) || (numeric(x) && y.is_string()) {
+        "convert one side first: `parse_int(s)` / `parse_float(s)` for a number, or `n.to_string()` for text"
+    } else if (x.is_string() && y.is_bool()) || (x.is_bool() && y.is_string()) {
+        "convert one side first: `s == \"true\"`, or `b.to_string()`"
+    } else {
+        "convert one side so both have the same type"
+    }
+}
+/// Any other comparison of two different types: a catchable error naming both values.
+fn mixed_type_error(ctx: Option<NativeCallContext>, args: &mut [&mut Dynamic]) -> RhaiResult {
+    let op = ctx.as_ref().map_or("==", |c| c.fn_name());
+    let (x, y) = (&*args[0], &*args[1]);
+    Err(crate::ERR::ErrorRuntime(
+        format!(
+            "cannot compare {} ({}) {op} {} ({}): values of different types; {}",
+            mixed_type_shown(x),
+            mixed_type_word(x),
+            mixed_type_shown(y),
+            mixed_type_word(y),
+            mixed_type_hint(x, y)
+        )
+        .into(),
+        crate::Position::NONE,
+    )
+    .into())
+}
 /// Returns true if the type is numeric.
 #[inline(always)]
 fn is_numeric(typ: TypeId) -> bool {
@@ -594,25 +687,27 @@ pub fn get_builtin_binary_op_fn(op: &Token, x: &Dynamic, y: &Dynamic) -> Option<
                 _ => None,
             };
         }
-        // () op string
+        // () op string (rhrel patch 0003: () reads as "")
         (Union::Unit(..), Union::Str(..), _) => {
             return match op {
                 Plus => Some((|_, args| Ok(args[1].clone()), false)),
-                EqualsTo | GreaterThan | GreaterThanEqualsTo | LessThan | LessThanEqualsTo => {
-                    Some((const_false_fn, false))
+                EqualsTo => Some((unit_str_eq, false)),
+                NotEqualsTo => Some((unit_str_ne, false)),
+                GreaterThan | GreaterThanEqualsTo | LessThan | LessThanEqualsTo => {
+                    Some((mixed_type_error, true))
                 }
-                NotEqualsTo => Some((const_true_fn, false)),
                 _ => None,
             }
         }
-        // string op ()
+        // string op () (rhrel patch 0003: () on the right is a probe)
         (Union::Str(..), Union::Unit(..), _) => {
             return match op {
                 Plus => Some((|_, args| Ok(args[0].clone()), false)),
-                EqualsTo | GreaterThan | GreaterThanEqualsTo | LessThan | LessThanEqualsTo => {
-                    Some((const_false_fn, false))
+                EqualsTo => Some((probe_unit_eq, false)),
+                NotEqualsTo => Some((probe_unit_ne, false)),
+                GreaterThan | GreaterThanEqualsTo | LessThan | LessThanEqualsTo => {
+                    Some((mixed_type_error, true))
                 }
-                NotEqualsTo => Some((const_true_fn, false)),
                 _ => None,
             };
         }
@@ -675,14 +770,17 @@ pub fn get_builtin_binary_op_fn(op: &Token, x: &Dynamic, y: &Dynamic) -> Option<
         };
     }
 
-    // Default comparison operators for different, non-numeric types
+    // Different, non-numeric types (rhrel patch 0003): `x == ()` / `x != ()` probe for unset;
+    // every other comparison raises instead of answering a constant.
     if type1 != type2 {
         return match op {
-            NotEqualsTo if !is_numeric(type1) || !is_numeric(type2) => Some((const_true_fn, false)),
-            EqualsTo | GreaterThan | GreaterThanEqualsTo | LessThan | LessThanEqualsTo
+            EqualsTo if y.is_unit() => Some((probe_unit_eq, false)),
+            NotEqualsTo if y.is_unit() => Some((probe_unit_ne, false)),
+            EqualsTo | NotEqualsTo | GreaterThan | GreaterThanEqualsTo | LessThan
+            | LessThanEqualsTo
                 if !is_numeric(type1) || !is_numeric(type2) =>
             {
-                Some((const_false_fn, false))
+                Some((mixed_type_error, true))
             }
             _ => None,
         };

@@ -228,8 +228,13 @@ mod string_functions {
     ///
     /// print(text);        // prints ", world! , foobar!"
     /// ```
-    pub fn remove(string: &mut ImmutableString, sub_string: &str) {
-        *string -= sub_string;
+    pub fn remove(string: &mut ImmutableString, sub_string: &str) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            *string -= sub_string;
+        })();
+        string.clone()
     }
     /// Remove all occurrences of a character from the string.
     ///
@@ -243,19 +248,29 @@ mod string_functions {
     /// print(text);        // prints "hell, wrld! hell, fbar!"
     /// ```
     #[rhai_fn(name = "remove")]
-    pub fn remove_char(string: &mut ImmutableString, character: char) {
-        *string -= character;
+    pub fn remove_char(string: &mut ImmutableString, character: char) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            *string -= character;
+        })();
+        string.clone()
     }
     /// Clear the string, making it empty.
-    pub fn clear(string: &mut ImmutableString) {
-        if string.is_empty() {
-            return;
-        }
-
-        match string.get_mut() {
-            Some(s) => s.clear(),
-            _ => *string = ImmutableString::new(),
-        }
+    pub fn clear(string: &mut ImmutableString) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() {
+                return;
+            }
+    
+            match string.get_mut() {
+                Some(s) => s.clear(),
+                _ => *string = ImmutableString::new(),
+            }
+        })();
+        string.clone()
     }
     /// Cut off the string at the specified number of characters.
     ///
@@ -275,19 +290,24 @@ mod string_functions {
     ///
     /// print(text);    // prints "hello, world!"
     /// ```
-    pub fn truncate(string: &mut ImmutableString, len: INT) {
-        if len <= 0 {
-            clear(string);
-            return;
-        }
-        let Ok(len) = usize::try_from(len) else {
-            return;
-        };
-
-        if let Some((index, _)) = string.char_indices().nth(len) {
-            let copy = string.make_mut();
-            copy.truncate(index);
-        }
+    pub fn truncate(string: &mut ImmutableString, len: INT) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if len <= 0 {
+                clear(string);
+                return;
+            }
+            let Ok(len) = usize::try_from(len) else {
+                return;
+            };
+    
+            if let Some((index, _)) = string.char_indices().nth(len) {
+                let copy = string.make_mut();
+                copy.truncate(index);
+            }
+        })();
+        string.clone()
     }
     /// Remove whitespace characters from both ends of the string.
     ///
@@ -300,20 +320,25 @@ mod string_functions {
     ///
     /// print(text);    // prints "hello"
     /// ```
-    pub fn trim(string: &mut ImmutableString) {
-        if let Some(s) = string.get_mut() {
-            let trimmed = s.trim();
-
-            if trimmed != s {
-                *s = trimmed.into();
+    pub fn trim(string: &mut ImmutableString) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if let Some(s) = string.get_mut() {
+                let trimmed = s.trim();
+    
+                if trimmed != s {
+                    *s = trimmed.into();
+                }
+            } else {
+                let trimmed = string.trim();
+    
+                if trimmed != string {
+                    *string = trimmed.into();
+                }
             }
-        } else {
-            let trimmed = string.trim();
-
-            if trimmed != string {
-                *string = trimmed.into();
-            }
-        }
+        })();
+        string.clone()
     }
     /// Remove the last character from the string and return it.
     ///
@@ -405,12 +430,17 @@ mod string_functions {
     ///
     /// print(text);        // prints "HELLO, WORLD!";
     /// ```
-    pub fn make_upper(string: &mut ImmutableString) {
-        if string.is_empty() || string.chars().all(char::is_uppercase) {
-            return;
-        }
-
-        *string = string.to_uppercase().into();
+    pub fn make_upper(string: &mut ImmutableString) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() || string.chars().all(char::is_uppercase) {
+                return;
+            }
+    
+            *string = string.to_uppercase().into();
+        })();
+        string.clone()
     }
     /// Convert the string to all lower-case and return it as a new string.
     ///
@@ -441,12 +471,17 @@ mod string_functions {
     ///
     /// print(text);        // prints "hello, world!";
     /// ```
-    pub fn make_lower(string: &mut ImmutableString) {
-        if string.is_empty() || string.chars().all(char::is_lowercase) {
-            return;
-        }
-
-        *string = string.to_lowercase().into();
+    pub fn make_lower(string: &mut ImmutableString) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() || string.chars().all(char::is_lowercase) {
+                return;
+            }
+    
+            *string = string.to_lowercase().into();
+        })();
+        string.clone()
     }
 
     /// Convert the character to upper-case and return it as a new character.
@@ -1021,10 +1056,15 @@ mod string_functions {
     /// print(text);        // prints "llo, w"
     /// ```
     #[rhai_fn(name = "crop")]
-    pub fn crop_range(ctx: NativeCallContext, string: &mut ImmutableString, range: ExclusiveRange) {
-        let start = INT::max(range.start, 0);
-        let end = INT::max(range.end, start);
-        crop(ctx, string, start, end - start);
+    pub fn crop_range(ctx: NativeCallContext, string: &mut ImmutableString, range: ExclusiveRange) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            let start = INT::max(range.start, 0);
+            let end = INT::max(range.end, start);
+            crop(ctx, string, start, end - start);
+        })();
+        string.clone()
     }
     /// Remove all characters from the string except those within an inclusive `range`.
     ///
@@ -1042,10 +1082,15 @@ mod string_functions {
         ctx: NativeCallContext,
         string: &mut ImmutableString,
         range: InclusiveRange,
-    ) {
-        let start = INT::max(*range.start(), 0);
-        let end = INT::min(INT::max(*range.end(), start), INT::MAX - 1);
-        crop(ctx, string, start, end - start + 1);
+    ) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            let start = INT::max(*range.start(), 0);
+            let end = INT::min(INT::max(*range.end(), start), INT::MAX - 1);
+            crop(ctx, string, start, end - start + 1);
+        })();
+        string.clone()
     }
 
     /// Remove all characters from the string except those within a range.
@@ -1070,63 +1115,68 @@ mod string_functions {
     /// print(text);        // prints ", w"
     /// ```
     #[rhai_fn(name = "crop")]
-    pub fn crop(ctx: NativeCallContext, string: &mut ImmutableString, start: INT, len: INT) {
-        if string.is_empty() {
-            return;
-        }
-        if len <= 0 {
-            *string = ctx.engine().const_empty_string();
-            return;
-        }
-
-        let mut chars = Vec::with_capacity(string.len());
-
-        if string.is_empty() || len <= 0 {
-            string.make_mut().clear();
-            return;
-        }
-
-        let offset = if start < 0 {
-            let Ok(abs_start) = usize::try_from(start.unsigned_abs()) else {
+    pub fn crop(ctx: NativeCallContext, string: &mut ImmutableString, start: INT, len: INT) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() {
                 return;
-            };
-
-            chars.extend(string.chars());
-
-            if abs_start > chars.len() {
-                0
-            } else {
-                chars.len() - abs_start
             }
-        } else if let Ok(start) = usize::try_from(start) {
-            if start >= string.chars().count() {
+            if len <= 0 {
+                *string = ctx.engine().const_empty_string();
+                return;
+            }
+    
+            let mut chars = Vec::with_capacity(string.len());
+    
+            if string.is_empty() || len <= 0 {
                 string.make_mut().clear();
                 return;
             }
-            start
-        } else {
-            string.make_mut().clear();
-            return;
-        };
-
-        if chars.is_empty() {
-            chars.extend(string.chars());
-        }
-
-        let len = usize::try_from(len).map_or_else(
-            |_| chars.len() - offset,
-            |len| {
-                if len.checked_add(offset).map_or(true, |x| x > chars.len()) {
-                    chars.len() - offset
+    
+            let offset = if start < 0 {
+                let Ok(abs_start) = usize::try_from(start.unsigned_abs()) else {
+                    return;
+                };
+    
+                chars.extend(string.chars());
+    
+                if abs_start > chars.len() {
+                    0
                 } else {
-                    len
+                    chars.len() - abs_start
                 }
-            },
-        );
-
-        let copy = string.make_mut();
-        copy.clear();
-        copy.extend(chars.iter().skip(offset).take(len));
+            } else if let Ok(start) = usize::try_from(start) {
+                if start >= string.chars().count() {
+                    string.make_mut().clear();
+                    return;
+                }
+                start
+            } else {
+                string.make_mut().clear();
+                return;
+            };
+    
+            if chars.is_empty() {
+                chars.extend(string.chars());
+            }
+    
+            let len = usize::try_from(len).map_or_else(
+                |_| chars.len() - offset,
+                |len| {
+                    if len.checked_add(offset).map_or(true, |x| x > chars.len()) {
+                        chars.len() - offset
+                    } else {
+                        len
+                    }
+                },
+            );
+    
+            let copy = string.make_mut();
+            copy.clear();
+            copy.extend(chars.iter().skip(offset).take(len));
+        })();
+        string.clone()
     }
     /// Remove all characters from the string up to the `start` position.
     ///
@@ -1152,9 +1202,14 @@ mod string_functions {
         ctx: NativeCallContext,
         string: &mut ImmutableString,
         start: INT,
-    ) {
-        let len = INT::try_from(string.len()).unwrap_or(INT::MAX);
-        crop(ctx, string, start, len);
+    ) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            let len = INT::try_from(string.len()).unwrap_or(INT::MAX);
+            crop(ctx, string, start, len);
+        })();
+        string.clone()
     }
 
     /// Replace all occurrences of the specified sub-string in the string with another string.
@@ -1169,12 +1224,17 @@ mod string_functions {
     /// print(text);        // prints "hey, world! hey, foobar!"
     /// ```
     #[rhai_fn(name = "replace")]
-    pub fn replace(string: &mut ImmutableString, find_string: &str, substitute_string: &str) {
-        if string.is_empty() {
-            return;
-        }
-
-        *string = string.replace(find_string, substitute_string).into();
+    pub fn replace(string: &mut ImmutableString, find_string: &str, substitute_string: &str) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() {
+                return;
+            }
+    
+            *string = string.replace(find_string, substitute_string).into();
+        })();
+        string.clone()
     }
     /// Replace all occurrences of the specified sub-string in the string with the specified character.
     ///
@@ -1192,14 +1252,19 @@ mod string_functions {
         string: &mut ImmutableString,
         find_string: &str,
         substitute_character: char,
-    ) {
-        if string.is_empty() {
-            return;
-        }
-
-        *string = string
-            .replace(find_string, &substitute_character.to_string())
-            .into();
+    ) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() {
+                return;
+            }
+    
+            *string = string
+                .replace(find_string, &substitute_character.to_string())
+                .into();
+        })();
+        string.clone()
     }
     /// Replace all occurrences of the specified character in the string with another string.
     ///
@@ -1217,14 +1282,19 @@ mod string_functions {
         string: &mut ImmutableString,
         find_character: char,
         substitute_string: &str,
-    ) {
-        if string.is_empty() {
-            return;
-        }
-
-        *string = string
-            .replace(&find_character.to_string(), substitute_string)
-            .into();
+    ) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() {
+                return;
+            }
+    
+            *string = string
+                .replace(&find_character.to_string(), substitute_string)
+                .into();
+        })();
+        string.clone()
     }
     /// Replace all occurrences of the specified character in the string with another character.
     ///
@@ -1242,17 +1312,22 @@ mod string_functions {
         string: &mut ImmutableString,
         find_character: char,
         substitute_character: char,
-    ) {
-        if string.is_empty() {
-            return;
-        }
-
-        *string = string
-            .replace(
-                &find_character.to_string(),
-                &substitute_character.to_string(),
-            )
-            .into();
+    ) -> ImmutableString {
+        // rhrel patch 0004: also return the changed string.
+        #[allow(clippy::redundant_closure_call)]
+        (|| {
+            if string.is_empty() {
+                return;
+            }
+    
+            *string = string
+                .replace(
+                    &find_character.to_string(),
+                    &substitute_character.to_string(),
+                )
+                .into();
+        })();
+        string.clone()
     }
 
     /// Pad the string to at least the specified number of characters with the specified `character`.
@@ -1278,53 +1353,57 @@ mod string_functions {
         string: &mut ImmutableString,
         len: INT,
         character: char,
-    ) -> RhaiResultOf<()> {
-        if len <= 0 {
-            return Ok(());
-        }
-
-        let Ok(len) = usize::try_from(len) else {
-            return Err(crate::ERR::ErrorDataTooLarge(
-                "Length of string".to_string(),
-                crate::Position::NONE,
-            )
-            .into());
-        };
-
-        let _ctx = ctx;
-
-        // Check if string will be over max size limit
-        #[cfg(not(feature = "unchecked"))]
-        if _ctx.engine().max_string_size() > 0 && len > _ctx.engine().max_string_size() {
-            return Err(crate::ERR::ErrorDataTooLarge(
-                "Length of string".to_string(),
-                crate::Position::NONE,
-            )
-            .into());
-        }
-
-        let orig_len = string.chars().count();
-
-        if len <= orig_len {
-            return Ok(());
-        }
-
-        let p = string.make_mut();
-
-        for _ in 0..(len - orig_len) {
-            p.push(character);
-        }
-
-        #[cfg(not(feature = "unchecked"))]
-        if _ctx.engine().max_string_size() > 0 && string.len() > _ctx.engine().max_string_size() {
-            return Err(crate::ERR::ErrorDataTooLarge(
-                "Length of string".to_string(),
-                crate::Position::NONE,
-            )
-            .into());
-        }
-
-        Ok(())
+    ) -> RhaiResultOf<ImmutableString> {
+        // rhrel patch 0004: also return the changed string.
+        (|| -> RhaiResultOf<()> {
+            if len <= 0 {
+                return Ok(());
+            }
+    
+            let Ok(len) = usize::try_from(len) else {
+                return Err(crate::ERR::ErrorDataTooLarge(
+                    "Length of string".to_string(),
+                    crate::Position::NONE,
+                )
+                .into());
+            };
+    
+            let _ctx = ctx;
+    
+            // Check if string will be over max size limit
+            #[cfg(not(feature = "unchecked"))]
+            if _ctx.engine().max_string_size() > 0 && len > _ctx.engine().max_string_size() {
+                return Err(crate::ERR::ErrorDataTooLarge(
+                    "Length of string".to_string(),
+                    crate::Position::NONE,
+                )
+                .into());
+            }
+    
+            let orig_len = string.chars().count();
+    
+            if len <= orig_len {
+                return Ok(());
+            }
+    
+            let p = string.make_mut();
+    
+            for _ in 0..(len - orig_len) {
+                p.push(character);
+            }
+    
+            #[cfg(not(feature = "unchecked"))]
+            if _ctx.engine().max_string_size() > 0 && string.len() > _ctx.engine().max_string_size() {
+                return Err(crate::ERR::ErrorDataTooLarge(
+                    "Length of string".to_string(),
+                    crate::Position::NONE,
+                )
+                .into());
+            }
+    
+            Ok(())
+        })()?;
+        Ok(string.clone())
     }
     /// Pad the string to at least the specified number of characters with the specified string.
     ///
@@ -1349,59 +1428,63 @@ mod string_functions {
         string: &mut ImmutableString,
         len: INT,
         padding: &str,
-    ) -> RhaiResultOf<()> {
-        if len <= 0 {
-            return Ok(());
-        }
-        let Ok(len) = usize::try_from(len) else {
-            return Err(crate::ERR::ErrorDataTooLarge(
-                "Length of string".to_string(),
-                crate::Position::NONE,
-            )
-            .into());
-        };
-
-        let _ctx = ctx;
-
-        // Check if string will be over max size limit
-        #[cfg(not(feature = "unchecked"))]
-        if _ctx.engine().max_string_size() > 0 && len > _ctx.engine().max_string_size() {
-            return Err(crate::ERR::ErrorDataTooLarge(
-                "Length of string".to_string(),
-                crate::Position::NONE,
-            )
-            .into());
-        }
-
-        let mut str_len = string.chars().count();
-        let padding_len = padding.chars().count();
-
-        if len <= str_len {
-            return Ok(());
-        }
-
-        let p = string.make_mut();
-
-        while str_len < len {
-            if str_len + padding_len <= len {
-                p.push_str(padding);
-                str_len += padding_len;
-            } else {
-                p.extend(padding.chars().take(len - str_len));
-                str_len = len;
+    ) -> RhaiResultOf<ImmutableString> {
+        // rhrel patch 0004: also return the changed string.
+        (|| -> RhaiResultOf<()> {
+            if len <= 0 {
+                return Ok(());
             }
-        }
-
-        #[cfg(not(feature = "unchecked"))]
-        if _ctx.engine().max_string_size() > 0 && string.len() > _ctx.engine().max_string_size() {
-            return Err(crate::ERR::ErrorDataTooLarge(
-                "Length of string".to_string(),
-                crate::Position::NONE,
-            )
-            .into());
-        }
-
-        Ok(())
+            let Ok(len) = usize::try_from(len) else {
+                return Err(crate::ERR::ErrorDataTooLarge(
+                    "Length of string".to_string(),
+                    crate::Position::NONE,
+                )
+                .into());
+            };
+    
+            let _ctx = ctx;
+    
+            // Check if string will be over max size limit
+            #[cfg(not(feature = "unchecked"))]
+            if _ctx.engine().max_string_size() > 0 && len > _ctx.engine().max_string_size() {
+                return Err(crate::ERR::ErrorDataTooLarge(
+                    "Length of string".to_string(),
+                    crate::Position::NONE,
+                )
+                .into());
+            }
+    
+            let mut str_len = string.chars().count();
+            let padding_len = padding.chars().count();
+    
+            if len <= str_len {
+                return Ok(());
+            }
+    
+            let p = string.make_mut();
+    
+            while str_len < len {
+                if str_len + padding_len <= len {
+                    p.push_str(padding);
+                    str_len += padding_len;
+                } else {
+                    p.extend(padding.chars().take(len - str_len));
+                    str_len = len;
+                }
+            }
+    
+            #[cfg(not(feature = "unchecked"))]
+            if _ctx.engine().max_string_size() > 0 && string.len() > _ctx.engine().max_string_size() {
+                return Err(crate::ERR::ErrorDataTooLarge(
+                    "Length of string".to_string(),
+                    crate::Position::NONE,
+                )
+                .into());
+            }
+    
+            Ok(())
+        })()?;
+        Ok(string.clone())
     }
     /// Return the string that is lexically greater than the other string.
     ///
