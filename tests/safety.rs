@@ -182,3 +182,44 @@ fn warnings_do_not_stop_a_run() {
         .stdout_has("v ${v}")
         .stderr_has("warning[interpolation]");
 }
+
+#[test]
+fn an_unset_variable_passed_to_a_host_function_names_the_parameter() {
+    Test::new()
+        .script("http_post(env(\"SLACK_WEBHOOK_URL\"), #{text: \"x\"});")
+        .env_remove("SLACK_WEBHOOK_URL")
+        .run()
+        .status(1)
+        .stderr_has("script.rhai:1:1: http_post(url, body): `url` is () — is an environment variable unset?")
+        .stderr_has("require_env");
+    Test::new()
+        .script("exec(\"pg_isready\", [\"-d\", env(\"DATABASE_URL\")]);")
+        .env_remove("DATABASE_URL")
+        .run()
+        .status(1)
+        .stderr_has("argument 2 is () — is an environment variable unset?");
+}
+
+#[test]
+fn wrong_argument_types_list_the_accepted_forms_in_script_words() {
+    Test::new()
+        .script("exec(\"bundle\", \"exec rails db:migrate\");")
+        .run()
+        .status(1)
+        .stderr_has("exec was called as exec(string, string)")
+        .stderr_has("exec(program: string, args: array)")
+        .stderr_has("e.g. `exec(\"bundle\", [\"exec\", \"rails\", \"db:migrate\"]);`");
+}
+
+#[test]
+fn an_error_inside_a_module_points_at_the_callers_line() {
+    Test::new()
+        .file("lib/m.rhai", "fn inner(x) {\n    let y = x + 1;\n    fail(`bad ${y}`)\n}\nfn outer(x) { inner(x) }\n")
+        .script("import \"lib/m\" as m;\nlog(\"a\");\nm::outer(1);\n")
+        .run()
+        .status(1)
+        .stderr_has("script.rhai:3:")
+        .stderr_has(": in outer (")
+        .stderr_has("m.rhai:3:")
+        .stderr_has("bad 2");
+}

@@ -23,6 +23,13 @@ pub(crate) fn argument(program: &str, index: usize, value: &Dynamic) -> HostResu
     {
         return Ok(value.to_string());
     }
+    if value.is_unit() {
+        return Err(raise(format!(
+            "exec(`{program}`): argument {} is () — is an environment variable unset? \
+             (env(\"NAME\") returns () when unset; use require_env(\"NAME\") or env(\"NAME\", default))",
+            index + 1
+        )));
+    }
     Err(raise(format!(
         "exec(`{program}`): argument {} is {} {}; arguments must be strings or numbers",
         index + 1,

@@ -13,6 +13,7 @@ pub(crate) mod deadline;
 pub(crate) mod engine;
 pub(crate) mod imports;
 pub(crate) mod memory;
+pub(crate) mod not_found;
 pub(crate) mod outcome;
 pub(crate) mod preflight;
 pub(crate) mod report;

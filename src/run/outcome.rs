@@ -88,11 +88,20 @@ impl Outcome {
     }
 }
 
-/// Turns Rhai's runtime error into `ScriptEnd`, naming the innermost cause and its position.
+/// Turns Rhai's runtime error into `ScriptEnd`, naming the innermost cause and its position;
+/// a cause inside an imported module is reported at the script's line that called into it,
+/// with the module's own place after it.
 pub(crate) fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
-    let (inner, pos, file) = innermost(err, err.position(), None);
-    let place = locate(file.unwrap_or(script), pos);
-    match inner {
+    let chain = Chain::of(err);
+    let place = match &chain.entry {
+        Some((call_site, name)) => format!(
+            "{}in {name} ({}): ",
+            locate(script, *call_site),
+            locate(chain.file.unwrap_or(script), chain.pos).trim_end_matches(": ")
+        ),
+        None => locate(chain.file.unwrap_or(script), chain.pos),
+    };
+    match chain.inner {
         EvalAltResult::ErrorTerminated(..) => ScriptEnd::Stopped,
         EvalAltResult::ErrorRuntime(value, _) => {
             let exit = value.read_lock::<ScriptError>().map_or(1, |e| e.exit);
@@ -114,29 +123,44 @@ pub(crate) fn locate(script: &str, pos: Position) -> String {
     }
 }
 
-/// The innermost error, its position, and the file that position is in: inside an
-/// imported module's function the position is the module's (`source`), not the script's.
-fn innermost<'a>(
-    err: &'a EvalAltResult,
-    outer: Position,
+/// A runtime error's chain of function calls, read down to its cause.
+struct Chain<'a> {
+    /// The innermost error.
+    inner: &'a EvalAltResult,
+    /// Its position, in `file`.
+    pos: Position,
+    /// The module the position is in (`None`: the script itself).
     file: Option<&'a str>,
-) -> (&'a EvalAltResult, Position, Option<&'a str>) {
-    let here = if err.position().is_none() {
-        outer
-    } else {
-        err.position()
-    };
-    match err {
-        EvalAltResult::ErrorInFunctionCall(_, source, inner, _) => {
-            let file = if source.is_empty() {
-                None
-            } else {
-                Some(source.as_str())
-            };
-            innermost(inner, here, file)
+    /// Where the script called into the first module on the way, and the function's name.
+    entry: Option<(Position, String)>,
+}
+
+impl<'a> Chain<'a> {
+    fn of(err: &'a EvalAltResult) -> Self {
+        let mut chain = Chain {
+            inner: err,
+            pos: err.position(),
+            file: None,
+            entry: None,
+        };
+        loop {
+            if !chain.inner.position().is_none() {
+                chain.pos = chain.inner.position();
+            }
+            match chain.inner {
+                EvalAltResult::ErrorInFunctionCall(name, source, inner, _) => {
+                    if !source.is_empty() {
+                        if chain.file.is_none() && chain.entry.is_none() {
+                            chain.entry = Some((chain.pos, name.to_string()));
+                        }
+                        chain.file = Some(source.as_str());
+                    }
+                    chain.inner = inner;
+                }
+                EvalAltResult::ErrorInModule(_, inner, _) => chain.inner = inner,
+                _ => return chain,
+            }
         }
-        EvalAltResult::ErrorInModule(_, inner, _) => innermost(inner, here, file),
-        _ => (err, here, file),
     }
 }
 
@@ -165,6 +189,12 @@ fn limit_hint(err: &EvalAltResult) -> String {
                 _ => "a sandbox size limit".into(),
             };
             format!("{msg}: the limit is {limit}")
+        }
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => {
+            match super::not_found::hint(signature) {
+                Some(hint) => hint,
+                None => msg.to_string(),
+            }
         }
         EvalAltResult::ErrorTooManyModules(..) => {
             format!("{msg}: the limit is {MAX_MODULES} modules")
