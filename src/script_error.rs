@@ -1,7 +1,7 @@
 //! The error value host functions raise: catchable by the script (`catch (e)` sees it,
 //! `e.message`, `e.code`), and when uncaught it decides the exit code.
 
-use rhai::{Dynamic, EvalAltResult, Map, Module, Position};
+use rhai::{Dynamic, EvalAltResult, FuncRegistration, ImmutableString, Map, Module, Position};
 
 /// An error raised by a host function.
 #[derive(Clone, Debug)]
@@ -12,6 +12,16 @@ pub(crate) struct ScriptError {
     pub exit: u8,
     /// Extra fields the script can read (`code`, `stdout`, `status`, …).
     pub details: Map,
+    /// Where it was first caught: a re-thrown error (`catch (e) { …; throw e; }`) is still
+    /// reported there, not at the `throw`.
+    pub origin: Option<Origin>,
+}
+
+/// A place in the script (`source` `None`) or in an imported module.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    pub source: Option<String>,
+    pub pos: Position,
 }
 
 impl std::fmt::Display for ScriptError {
@@ -34,6 +44,7 @@ pub(crate) fn raise_with(message: impl Into<String>, exit: u8, details: Map) -> 
         message: message.into(),
         exit,
         details,
+        origin: None,
     };
     EvalAltResult::ErrorRuntime(Dynamic::from(err), Position::NONE).into()
 }
@@ -49,6 +60,44 @@ pub(crate) fn display(value: &Dynamic) -> String {
         return err.message.clone();
     }
     value.to_string()
+}
+
+/// What a `catch (e)` block receives, whatever was raised: always an `Error` with `message`
+/// (and `code`, `stdout`, … where they apply) that prints as its message. `throw "x"`, a
+/// host error and Rhai's own runtime errors (given as a map with `message`) all become one;
+/// a map or other value the script threw itself stays as it was.
+pub(crate) fn caught(value: Dynamic, pos: Position, source: Option<&str>) -> Dynamic {
+    let origin = Origin {
+        source: source.map(str::to_string),
+        pos,
+    };
+    if value.is::<ScriptError>() {
+        let mut err = value.cast::<ScriptError>();
+        err.origin.get_or_insert(origin);
+        return Dynamic::from(err);
+    }
+    let (message, details) = if value.is_string() {
+        (value.to_string(), Map::new())
+    } else if value.is_map() {
+        let mut details = value.clone().cast::<Map>();
+        // Rhai's own errors arrive as `#{error, message, line, position, …}`.
+        if !(details.contains_key("error") && details.contains_key("message")) {
+            return value;
+        }
+        let message = details
+            .remove("message")
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        (message, details)
+    } else {
+        return value;
+    };
+    Dynamic::from(ScriptError {
+        message,
+        exit: 1,
+        details,
+        origin: Some(origin),
+    })
 }
 
 /// Registers the type so scripts can read `e.message`, `e.code`, … and print it.
@@ -69,6 +118,34 @@ pub(crate) fn register(module: &mut Module) {
         });
     }
     module.set_native_fn("to_string", |e: &mut ScriptError| Ok(e.message.clone()));
+    // `catch (e) { if e == "timeout" { … } }` kept working when a thrown string became an
+    // Error: it compares by message.
+    let documented = |name: &str, doc: &str| {
+        FuncRegistration::new(name)
+            .with_params_info(["error: Error", "text: &str", "bool"])
+            .with_comments([doc
+                .lines()
+                .map(|l| format!("/// {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")])
+    };
+    documented(
+        "==",
+        "Whether a caught error's message is `text`.\n```rhai\ntry { throw \"busy\"; } catch (e) { if e == \"busy\" { log(\"retry later\"); } }\n```",
+    )
+    .set_into_module(module, |e: &mut ScriptError, s: ImmutableString| e.message == s.as_str());
+    documented(
+        "!=",
+        "Whether a caught error's message is not `text`.\n```rhai\ntry { throw \"busy\"; } catch (e) { if e != \"busy\" { throw e; } }\n```",
+    )
+    .set_into_module(module, |e: &mut ScriptError, s: ImmutableString| e.message != s.as_str());
+    documented(
+        "contains",
+        "Whether a caught error's message contains `text`.\n```rhai\ntry { exec(\"false\", []); } catch (e) { if e.contains(\"exited\") { warn(e); } }\n```",
+    )
+    .set_into_module(module, |e: &mut ScriptError, s: ImmutableString| {
+        e.message.contains(s.as_str())
+    });
     module.set_native_fn("to_debug", |e: &mut ScriptError| {
         Ok(format!("Error({:?})", e.message))
     });

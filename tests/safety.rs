@@ -223,3 +223,38 @@ fn an_error_inside_a_module_points_at_the_callers_line() {
         .stderr_has("m.rhai:3:")
         .stderr_has("bad 2");
 }
+
+#[test]
+fn every_caught_error_has_one_shape() {
+    Test::new()
+        .script(
+            "let shapes = [];\n\
+             try { throw \"x\"; } catch (e) { shapes.push(`${type_of(e)}:${e.message}`); }\n\
+             try { fail(\"f\"); } catch (e) { shapes.push(`${type_of(e)}:${e.message}`); }\n\
+             try { let a = 1 / 0; } catch (e) { shapes.push(`${type_of(e)}:${e.message}`); }\n\
+             try { let m = #{}; m.x; } catch (e) { shapes.push(`${type_of(e)}:${e}`); }\n\
+             try { exec(\"false\", []); } catch (e) { shapes.push(`${type_of(e)}:${e.code}`); }\n\
+             try { throw \"busy\"; } catch (e) { shapes.push(`${e == \"busy\"}`); }\n\
+             log(shapes);",
+        )
+        .run()
+        .status(0)
+        .stdout_has("Error:x")
+        .stdout_has("Error:f")
+        .stdout_has("Error:Division by zero")
+        .stdout_has("Error:property `x` not found")
+        .stdout_has("Error:1")
+        .stdout_has("\"true\"");
+}
+
+#[test]
+fn a_rethrown_error_keeps_where_it_happened() {
+    Test::new()
+        .script(
+            "fn deploy() {\n  exec(\"false\", []);\n}\ntry {\n  deploy();\n} catch (e) {\n  log(`notify: ${e}`);\n  throw e;\n}\n",
+        )
+        .run()
+        .status(1)
+        .stdout_has("notify: command `false` exited with code 1")
+        .stderr_has("script.rhai:2:3: command `false` exited with code 1");
+}

@@ -25,6 +25,7 @@ pub(crate) fn sandboxed(ctx: &Ctx) -> Engine {
     // Registered after the standard package, so it is searched first: our sleep/exit win.
     engine.register_global_module(crate::api::host_module(ctx).into());
     engine.disable_symbol("eval");
+    engine.on_catch(crate::script_error::caught);
     engine
         .set_max_call_levels(MAX_CALL_LEVELS)
         .set_max_expr_depths(MAX_EXPR_DEPTH.0, MAX_EXPR_DEPTH.1)

@@ -104,7 +104,14 @@ pub(crate) fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
     match chain.inner {
         EvalAltResult::ErrorTerminated(..) => ScriptEnd::Stopped,
         EvalAltResult::ErrorRuntime(value, _) => {
-            let exit = value.read_lock::<ScriptError>().map_or(1, |e| e.exit);
+            let err = value.read_lock::<ScriptError>();
+            let exit = err.as_ref().map_or(1, |e| e.exit);
+            // A re-thrown error: reported where it first happened, not at the `throw`.
+            let place = match err.as_ref().and_then(|e| e.origin.as_ref()) {
+                Some(origin) => locate(origin.source.as_deref().unwrap_or(script), origin.pos),
+                None => place,
+            };
+            drop(err);
             ScriptEnd::Error(
                 format!("{place}{}", display(value)),
                 Exit::custom(exit.into()).unwrap_or(Exit::Failure),

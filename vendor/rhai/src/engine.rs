@@ -141,6 +141,8 @@ pub struct Engine {
     /// Callback closure for progress reporting.
     #[cfg(not(feature = "unchecked"))]
     pub(crate) progress: Option<Box<crate::func::native::OnProgressCallback>>,
+    /// rhrel patch 0006: callback that maps the value a `catch` block receives.
+    pub(crate) catch: Option<Box<crate::func::native::OnCatchCallback>>,
 
     /// Language options.
     pub(crate) options: LangOptions,
@@ -284,6 +286,7 @@ impl Engine {
 
         #[cfg(not(feature = "unchecked"))]
         progress: None,
+        catch: None,
 
         options: LangOptions::new(),
 

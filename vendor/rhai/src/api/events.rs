@@ -248,6 +248,17 @@ impl Engine {
         self.progress = Some(Box::new(callback));
         self
     }
+    /// rhrel patch 0006: map the value a `catch (e)` block receives, given the error's
+    /// position and the source (module) it was raised in, so that every caught error can
+    /// have one shape.
+    #[inline(always)]
+    pub fn on_catch(
+        &mut self,
+        callback: impl Fn(Dynamic, crate::Position, Option<&str>) -> Dynamic + SendSync + 'static,
+    ) -> &mut Self {
+        self.catch = Some(Box::new(callback));
+        self
+    }
     /// Override default action of `print` (print to stdout using [`println!`])
     ///
     /// # Example

@@ -747,6 +747,22 @@ impl Engine {
                     Err(err) if err.is_pseudo_error() => Err(err),
                     Err(err) if !err.is_catchable() => Err(err),
                     Err(mut err) => {
+                        // rhrel patch 0006: where the error happened, through the calls.
+                        let (caught_at, caught_src) = {
+                            let mut e: &ERR = &err;
+                            let mut pos = e.position();
+                            let mut src = global.source.as_ref().map(|s| s.to_string());
+                            while let ERR::ErrorInFunctionCall(_, s, inner, _) = e {
+                                if !s.is_empty() {
+                                    src = Some(s.clone());
+                                }
+                                e = inner;
+                                if !e.position().is_none() {
+                                    pos = e.position();
+                                }
+                            }
+                            (pos, src)
+                        };
                         let err_value = match err.unwrap_inner() {
                             // No error variable
                             _ if catch_var.is_unit() => Dynamic::UNIT,
@@ -783,6 +799,13 @@ impl Engine {
                                 err.dump_fields(&mut err_map);
                                 err_map.into()
                             }
+                        };
+                        // rhrel patch 0006: one shape for every caught error.
+                        let err_value = match self.catch {
+                            Some(ref f) if !catch_var.is_unit() => {
+                                f(err_value, caught_at, caught_src.as_deref())
+                            }
+                            _ => err_value,
                         };
 
                         // Restore scope at end of block

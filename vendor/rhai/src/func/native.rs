@@ -747,6 +747,13 @@ pub type FnPlugin = dyn PluginFunc + Send + Sync;
 #[cfg(not(feature = "unchecked"))]
 #[cfg(not(feature = "sync"))]
 pub type OnProgressCallback = dyn Fn(u64) -> Option<Dynamic>;
+
+/// rhrel patch 0006: turns a caught value into what the `catch` variable holds.
+#[cfg(not(feature = "sync"))]
+pub type OnCatchCallback = dyn Fn(Dynamic, Position, Option<&str>) -> Dynamic;
+/// rhrel patch 0006: turns a caught value into what the `catch` variable holds.
+#[cfg(feature = "sync")]
+pub type OnCatchCallback = dyn Fn(Dynamic, Position, Option<&str>) -> Dynamic + Send + Sync;
 /// Callback function for progress reporting.
 #[cfg(not(feature = "unchecked"))]
 #[cfg(feature = "sync")]
