@@ -34,64 +34,65 @@ use std::{
 pub type ParseResult<T> = Result<T, ParseError>;
 
 #[cfg(not(feature = "no_function"))]
-type FnLib = StraightHashMap<Shared<ScriptFuncDef>>;
+use fn_lib::FnLib;
 
-/// rhrel patch: an index of the names in the [`FnLib`] being parsed, so that
+/// rhrel patch: the script functions parsed so far (upstream: a bare
+/// `StraightHashMap<Shared<ScriptFuncDef>>`), together with an index of their names, so that
 /// `access_var` answers "is this a function name?" in O(1) instead of scanning every
-/// function parsed so far (which made parsing quadratic in the number of functions:
-/// 83% of compiling a 5,000-function script).
+/// function parsed so far (which made parsing quadratic in the number of functions: 83% of
+/// compiling a 5,000-function script).
 ///
-/// The index lives in a thread-local keyed by the library's address and length. Every
-/// insertion into a library goes through [`note`], so a matching (address, length) means the
-/// index is complete; anything else (a new compile, a library filled elsewhere) rebuilds it
-/// from the library once.
+/// The map is readable through `Deref` only; the one way to add a function is
+/// [`FnLib::insert`], which updates the index as well, so no insert can miss it. Nested parse
+/// states (function bodies, closures) share the same `&mut FnLib`, and with it the index.
 #[cfg(not(feature = "no_function"))]
-mod fn_names {
-    use super::FnLib;
-    use std::cell::RefCell;
-    use std::collections::BTreeSet;
+mod fn_lib {
+    use crate::func::{ScriptFuncDef, StraightHashMap};
+    use crate::{ImmutableString, Shared};
+    #[cfg(feature = "no_std")]
+    use hashbrown::HashSet;
+    #[cfg(not(feature = "no_std"))]
+    use std::collections::HashSet;
+    use std::ops::Deref;
 
+    /// Script-defined functions collected while parsing, indexed by name.
     #[derive(Default)]
-    struct Index {
-        lib: usize,
-        len: usize,
-        names: BTreeSet<crate::ImmutableString>,
+    pub struct FnLib {
+        fns: StraightHashMap<Shared<ScriptFuncDef>>,
+        names: HashSet<ImmutableString, ahash::RandomState>,
     }
 
-    std::thread_local! {
-        static INDEX: RefCell<Index> = RefCell::new(Index::default());
-    }
+    impl Deref for FnLib {
+        type Target = StraightHashMap<Shared<ScriptFuncDef>>;
 
-    fn sync(index: &mut Index, lib: &FnLib) {
-        let addr = lib as *const FnLib as usize;
-        if index.lib != addr || index.len != lib.len() {
-            index.names.clear();
-            index.names.extend(lib.values().map(|f| f.name.clone()));
-            index.lib = addr;
-            index.len = lib.len();
+        #[inline(always)]
+        fn deref(&self) -> &Self::Target {
+            &self.fns
         }
     }
 
-    /// Records that a function called `name` is about to be inserted into `lib`.
-    pub fn note(lib: &FnLib, name: &crate::ImmutableString) {
-        INDEX.with(|index| {
-            let mut index = index.borrow_mut();
-            sync(&mut index, lib);
-            index.names.insert(name.clone());
-            index.len = lib.len() + 1;
-        });
-    }
-
-    /// Whether `lib` holds a function called `name`.
-    pub fn contains(lib: &FnLib, name: &str) -> bool {
-        if lib.is_empty() {
-            return false;
+    impl FnLib {
+        /// Adds the function `f` under `hash`, replacing any function with that hash.
+        #[inline]
+        pub fn insert(&mut self, hash: u64, f: Shared<ScriptFuncDef>) {
+            self.names.insert(f.name.clone());
+            if let Some(old) = self.fns.insert(hash, f) {
+                // Only through a hash collision can the replaced function have another name.
+                if old.name != self.fns[&hash].name
+                    && !self.fns.values().any(|f| f.name == old.name)
+                {
+                    self.names.remove(&old.name);
+                }
+            }
         }
-        INDEX.with(|index| {
-            let mut index = index.borrow_mut();
-            sync(&mut index, lib);
-            index.names.contains(name)
-        })
+
+        /// Whether a function called `name` has been parsed: the same answer as
+        /// `self.values().any(|f| f.name == name)`.
+        #[inline]
+        #[must_use]
+        pub fn contains_name(&self, name: &str) -> bool {
+            self.names.contains(name)
+        }
     }
 }
 
@@ -597,7 +598,7 @@ impl Engine {
         let (index, hit_barrier) = state.find_var(name);
 
         #[cfg(not(feature = "no_function"))]
-        let is_func_name = fn_names::contains(state.lib, name);
+        let is_func_name = state.lib.contains_name(name);
         #[cfg(feature = "no_function")]
         let is_func_name = false;
 
@@ -3453,7 +3454,6 @@ impl Engine {
                             .into_err(pos));
                         }
 
-                        fn_names::note(state.lib, &f.name);
                         state.lib.insert(hash, f.into());
 
                         Ok(Stmt::Noop(pos))
@@ -4008,7 +4008,6 @@ impl Engine {
         }
 
         let hash_script = calc_fn_hash(None, &fn_def.name, fn_def.params.len());
-        fn_names::note(state.lib, &fn_def.name);
         state.lib.insert(hash_script, fn_def);
 
         #[cfg(not(feature = "no_closure"))]
