@@ -44,6 +44,10 @@ pub(crate) struct RunArgs {
     #[arg(long, env = "RHREL_TIMEOUT", value_name = "DURATION")]
     pub timeout: Option<String>,
 
+    /// Budget shared by the on_failure/finally handlers, after the run's end [default: 20s].
+    #[arg(long, env = "RHREL_HOOK_TIMEOUT", value_name = "DURATION")]
+    pub hook_timeout: Option<String>,
+
     /// Show what would run: exec/shell start nothing, unsafe HTTP methods are not sent, sleep returns at once.
     #[arg(long, env = "RHREL_DRY_RUN")]
     pub dry_run: bool,

@@ -74,16 +74,28 @@ fn dispatch(args: Vec<OsString>) -> u8 {
     let exit = match cli.command {
         Some(Command::Run(args)) => {
             let sub = matches.subcommand_matches("run").unwrap_or(&matches);
-            run_command(args, sub.value_source("timeout"))
+            run_command(
+                args,
+                sub.value_source("timeout"),
+                sub.value_source("hook_timeout"),
+            )
         }
-        None => run_command(cli.run, matches.value_source("timeout")),
+        None => run_command(
+            cli.run,
+            matches.value_source("timeout"),
+            matches.value_source("hook_timeout"),
+        ),
         Some(Command::Check(args)) => check::command(args),
         Some(Command::Api(args)) => reference::command(args),
     };
     exit.code()
 }
 
-fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
+fn run_command(
+    args: RunArgs,
+    timeout_source: Option<ValueSource>,
+    hook_timeout_source: Option<ValueSource>,
+) -> Exit {
     let verbosity = if args.quiet {
         Verbosity::Quiet
     } else if args.verbose {
@@ -117,6 +129,19 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
             (d, TimeoutSource::Default(what))
         }
     };
+    let (hook_timeout, hook_timeout_source) = match &args.hook_timeout {
+        Some(text) => match duration::parse(text) {
+            Ok(d) => match hook_timeout_source {
+                Some(ValueSource::EnvVariable) => (d, TimeoutSource::EnvVar),
+                _ => (d, TimeoutSource::Flag),
+            },
+            Err(msg) => return usage(format!("--hook-timeout: {msg}")),
+        },
+        None => (
+            run::deadline::DEFAULT_HOOK_BUDGET,
+            TimeoutSource::Default("default"),
+        ),
+    };
     let max_memory = match run::memory::parse_size(&args.max_memory) {
         Ok(bytes) => bytes,
         Err(msg) => return usage(format!("--max-memory: {msg}")),
@@ -136,6 +161,8 @@ fn run_command(args: RunArgs, timeout_source: Option<ValueSource>) -> Exit {
         policy,
         report: args.report,
         max_memory,
+        hook_timeout,
+        hook_timeout_source,
     };
     run::run(config, out)
 }

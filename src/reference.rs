@@ -120,7 +120,8 @@ pub fn stdlib_modules() -> Result<Vec<StdModule>, String> {
             .map_err(|e| format!("stdlib module std/{name} does not compile: {e}"))?;
         let mut functions: Vec<Entry> = ast
             .iter_functions()
-            .filter(|f| f.access == rhai::FnAccess::Public)
+            // A closure (`anon$…`) is public in Rhai's eyes but no one can call it by name.
+            .filter(|f| f.access == rhai::FnAccess::Public && !f.name.starts_with("anon$"))
             .map(|f| {
                 let comments: Vec<String> = f.comments.iter().map(|c| c.to_string()).collect();
                 let (summary, doc, example) = split_doc(&comments);

@@ -12,6 +12,7 @@ mod e2e_redis;
 mod env;
 mod exec;
 mod files;
+mod hooks;
 mod http;
 mod http_server;
 mod imports;

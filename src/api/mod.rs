@@ -5,6 +5,7 @@ pub(crate) mod env;
 pub(crate) mod exec;
 pub(crate) mod flow;
 pub(crate) mod fs;
+pub(crate) mod hooks;
 pub(crate) mod http;
 pub(crate) mod json;
 pub(crate) mod log;
@@ -30,6 +31,7 @@ pub(crate) fn host_module(ctx: &Ctx) -> Module {
     fs::register(&mut module, ctx);
     text::register(&mut module, ctx);
     task::register(&mut module, ctx);
+    hooks::register(&mut module, ctx);
     module.build_index();
     module
 }

@@ -102,7 +102,7 @@ pub(crate) fn cause(err: &EvalAltResult) -> String {
 /// Prints the summary of every task when the run had any, however the run ended.
 pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
     let log = ctx.tasks.lock().unwrap_or_else(|p| p.into_inner());
-    if log.tasks.is_empty() {
+    if log.tasks.is_empty() && log.hooks.is_empty() {
         return;
     }
     let now = chrono::Utc::now();
@@ -110,6 +110,7 @@ pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
         .tasks
         .iter()
         .map(|t| t.name.chars().count())
+        .chain(log.hooks.iter().map(|h| h.kind.chars().count()))
         .max()
         .unwrap_or(0);
     let mut text = format!("Tasks ({}):", outcome.kind);
@@ -135,5 +136,6 @@ pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
             text.push_str(err.lines().next().unwrap_or(""));
         }
     }
+    text.push_str(&log.hook_lines(width));
     ctx.out.note(&text);
 }

@@ -18,4 +18,7 @@ pub struct RunConfig {
     pub policy: Policy,
     pub report: Option<PathBuf>,
     pub max_memory: u64,
+    /// The hooks' shared budget (`--hook-timeout`).
+    pub hook_timeout: Duration,
+    pub hook_timeout_source: TimeoutSource,
 }

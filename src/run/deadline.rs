@@ -1,5 +1,6 @@
-//! The run's one deadline: how long it is, where that number came from, and the watchdog
-//! thread that turns its expiry into a stop request.
+//! A phase's deadline: how long it is, where that number came from, and the watchdog thread
+//! that turns its expiry into a stop request. The script has the run's deadline (`--timeout`);
+//! the hooks that run after it share a budget of their own (`--hook-timeout`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,12 +16,25 @@ pub enum TimeoutSource {
     Default(&'static str),
 }
 
-/// The deadline of a run.
+/// Which limit a deadline enforces, for its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Budget {
+    /// The script's: `--timeout`.
+    Run,
+    /// The hooks' shared budget: `--hook-timeout`.
+    Hooks,
+}
+
+/// The hooks' budget when neither `--hook-timeout` nor `RHREL_HOOK_TIMEOUT` sets it.
+pub(crate) const DEFAULT_HOOK_BUDGET: Duration = Duration::from_secs(20);
+
+/// The deadline of a run (or of its hooks).
 #[derive(Clone, Debug)]
 pub(crate) struct Deadline {
     pub at: Instant,
     pub limit: Duration,
     pub source: TimeoutSource,
+    pub budget: Budget,
 }
 
 impl Deadline {
@@ -29,6 +43,15 @@ impl Deadline {
             at: Instant::now() + limit,
             limit,
             source,
+            budget: Budget::Run,
+        }
+    }
+
+    /// The hooks' budget, starting now.
+    pub(crate) fn for_hooks(limit: Duration, source: TimeoutSource) -> Self {
+        Deadline {
+            budget: Budget::Hooks,
+            ..Deadline::new(limit, source)
         }
     }
 
@@ -52,34 +75,56 @@ impl Deadline {
     }
 
     /// `timed out after 10m (set by --timeout)`.
+    /// `the hooks' budget of 20s ran out (default; change it with --hook-timeout)`.
     pub(crate) fn message(&self) -> String {
-        let by = match &self.source {
-            TimeoutSource::Flag => "set by --timeout".to_string(),
-            TimeoutSource::EnvVar => "set by RHREL_TIMEOUT".to_string(),
-            TimeoutSource::Default(what) => format!("{what}; change it with --timeout"),
+        let (flag, var) = match self.budget {
+            Budget::Run => ("--timeout", "RHREL_TIMEOUT"),
+            Budget::Hooks => ("--hook-timeout", "RHREL_HOOK_TIMEOUT"),
         };
-        format!("timed out after {} ({by})", duration::format(self.limit))
+        let by = match &self.source {
+            TimeoutSource::Flag => format!("set by {flag}"),
+            TimeoutSource::EnvVar => format!("set by {var}"),
+            TimeoutSource::Default(what) => format!("{what}; change it with {flag}"),
+        };
+        let limit = duration::format(self.limit);
+        match self.budget {
+            Budget::Run => format!("timed out after {limit} ({by})"),
+            Budget::Hooks => format!("the hooks' budget of {limit} ran out ({by})"),
+        }
     }
 
     /// Starts the watchdog: it requests a stop at the deadline, or as soon as a signal has
     /// arrived (checked every [`WATCH_SLICE`]), and ends when any stop is requested.
     /// `None` when no thread could be started (the progress callback still checks both).
     pub(crate) fn watch(&self, stop: Arc<Stop>) -> Option<std::thread::JoinHandle<()>> {
+        self.watch_then(stop, |_| {})
+    }
+
+    /// [`Deadline::watch`], then `fired` with the reason when it was the watchdog that
+    /// requested the stop (the deadline or a signal; not a stop requested elsewhere).
+    pub(crate) fn watch_then(
+        &self,
+        stop: Arc<Stop>,
+        fired: impl FnOnce(&StopReason) + Send + 'static,
+    ) -> Option<std::thread::JoinHandle<()>> {
         let at = self.at;
         std::thread::Builder::new()
             .name("rhrel-watchdog".into())
-            .spawn(move || loop {
-                if let Some(signal) = crate::run::signals::pending() {
-                    stop.request(StopReason::Signal(signal));
-                    return;
-                }
-                let now = Instant::now();
-                if now >= at {
-                    stop.request(StopReason::Deadline);
-                    return;
-                }
-                if stop.sleep((at - now).min(WATCH_SLICE)) {
-                    return;
+            .spawn(move || {
+                let reason = loop {
+                    if let Some(signal) = crate::run::signals::pending() {
+                        break StopReason::Signal(signal);
+                    }
+                    let now = Instant::now();
+                    if now >= at {
+                        break StopReason::Deadline;
+                    }
+                    if stop.sleep((at - now).min(WATCH_SLICE)) {
+                        return;
+                    }
+                };
+                if stop.request(reason.clone()) == reason {
+                    fired(&reason);
                 }
             })
             .ok()
@@ -129,5 +174,33 @@ mod tests {
     fn message_names_the_source() {
         let d = Deadline::new(Duration::from_secs(600), TimeoutSource::Flag);
         assert_eq!(d.message(), "timed out after 10m (set by --timeout)");
+    }
+
+    #[test]
+    fn defaults_leave_room_for_the_grace_and_the_hooks() {
+        // Each platform's own limit: Heroku's release phase 1h, Fly's release_command 5m.
+        let limits = [
+            (&[("DYNO", "release.1")][..], 60 * 60),
+            (&[("RELEASE_COMMAND", "1")][..], 5 * 60),
+        ];
+        for (vars, platform_limit) in limits {
+            let (timeout, _) = Deadline::default_limit(env(vars));
+            let worst = timeout + crate::exec::process_group::GRACE + DEFAULT_HOOK_BUDGET;
+            assert!(
+                worst < Duration::from_secs(platform_limit),
+                "{vars:?}: {worst:?}"
+            );
+        }
+        // After a SIGTERM, Heroku waits 30 s before SIGKILL; rhrel promises 26 s.
+        assert!(crate::exec::process_group::GRACE + DEFAULT_HOOK_BUDGET < Duration::from_secs(26));
+    }
+
+    #[test]
+    fn hook_budget_message() {
+        let d = Deadline::for_hooks(DEFAULT_HOOK_BUDGET, TimeoutSource::Default("default"));
+        assert_eq!(
+            d.message(),
+            "the hooks' budget of 20s ran out (default; change it with --hook-timeout)"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! One run, from script file to exit code: read and decode the script, build the sandboxed
 //! engine, start the deadline and signal watchers, evaluate (on the main thread when its stack
 //! is large enough, else on a thread with a large stack), then decide the outcome, stop the
-//! children and write the report.
+//! children, run the hooks (`on_failure`, `finally`: `hooks.rs`) and write the report.
 //!
 //! This folder owns a run's life and its shared state (`context`, `stop`, `deadline`), which
 //! `api/`, `exec/` and `http/` take. It reaches `api/` only to build the engine's host module
@@ -11,6 +11,7 @@ mod config;
 pub(crate) mod context;
 pub(crate) mod deadline;
 pub(crate) mod engine;
+pub(crate) mod hooks;
 pub(crate) mod imports;
 pub(crate) mod memory;
 pub(crate) mod not_found;
@@ -28,13 +29,14 @@ pub use config::RunConfig;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::exit_code::Exit;
 use crate::output::{Level, Output};
 use crate::policy::Policy;
 use crate::run::context::{Context, Ctx};
 use crate::run::deadline::{Deadline, TimeoutSource};
+use crate::run::hooks::{HookSettings, Registry};
 use crate::run::outcome::{from_runtime, locate, Outcome, ScriptEnd};
 use crate::run::stop::Stop;
 use crate::run::task::TaskLog;
@@ -45,6 +47,7 @@ pub const SCRIPT_STACK_BYTES: usize = 256 * 1024 * 1024;
 /// Runs a script to its end and returns how the process should exit.
 pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     let started = chrono::Utc::now();
+    let clock = Instant::now();
     let source = match crate::run::script_file::read(&config.script) {
         Ok(source) => source,
         Err((exit, msg)) => {
@@ -73,6 +76,13 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     if let Err(e) = crate::run::signals::install() {
         out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
     }
+    crate::run::signals::start_run();
+    let settings = HookSettings {
+        budget: config.hook_timeout,
+        source: config.hook_timeout_source.clone(),
+        started: clock,
+        max_memory: config.max_memory,
+    };
     let script_dir = config
         .script
         .parent()
@@ -95,10 +105,8 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         out.clone(),
     );
     let outcome = match crate::run::stack::main_thread_budget() {
-        Some(budget) => evaluate_here(&ctx, &source, config.max_memory, budget),
-        None => {
-            std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, config.max_memory))
-        }
+        Some(budget) => evaluate_here(&ctx, &source, &settings, budget),
+        None => std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, &settings)),
     };
 
     crate::api::exec::stop_children(&ctx);
@@ -136,8 +144,13 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
         deadline,
         Arc::new(Output::discard()),
     );
-    let outcome =
-        std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, limits.max_memory));
+    let settings = HookSettings {
+        budget: limits.timeout,
+        source: TimeoutSource::Flag,
+        started: Instant::now(),
+        max_memory: limits.max_memory,
+    };
+    let outcome = std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, &settings));
     crate::api::exec::stop_children(&ctx);
     // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
     stop.request(crate::run::stop::StopReason::Exit(0));
@@ -176,37 +189,39 @@ fn context(
     })
 }
 
-/// Evaluates on this thread and decides the outcome; a panic (a bug) still lets the run
-/// stop its children and report.
-fn evaluate_here(ctx: &Ctx, source: &str, max_memory: u64, budget: usize) -> Outcome {
+/// Evaluates on this thread, decides the outcome, stops the children and runs the hooks; a
+/// panic (a bug) still lets the run stop its children and report.
+fn evaluate_here(ctx: &Ctx, source: &str, settings: &HookSettings, budget: usize) -> Outcome {
+    let registry = Registry::default();
     let end = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluate(ctx, source, max_memory, budget)
+        evaluate(ctx, source, settings.max_memory, budget, &registry)
     }));
-    match end {
+    let outcome = match end {
         Ok(end) => Outcome::decide(ctx, end),
         Err(_) => crashed(),
-    }
+    };
+    crate::api::exec::stop_children(ctx);
+    crate::run::hooks::run(ctx, &outcome, registry.take(), settings, budget);
+    outcome
 }
 
-/// Evaluates on a thread with a large stack (joined before returning) and decides the outcome.
+/// [`evaluate_here`] on a thread with a large stack (joined before returning): the script's
+/// values and handlers never leave the thread they were made on.
 fn evaluate_on_thread<'s>(
     scope: &'s std::thread::Scope<'s, '_>,
     ctx: &'s Ctx,
     source: &'s str,
-    max_memory: u64,
+    settings: &'s HookSettings,
 ) -> Outcome {
     let end = std::thread::Builder::new()
         .name("rhrel-script".into())
         .stack_size(SCRIPT_STACK_BYTES)
         .spawn_scoped(scope, move || {
             let budget = crate::run::stack::thread_budget(SCRIPT_STACK_BYTES);
-            evaluate(ctx, source, max_memory, budget)
+            evaluate_here(ctx, source, settings, budget)
         });
     match end {
-        Ok(handle) => match handle.join() {
-            Ok(end) => Outcome::decide(ctx, end),
-            Err(_) => crashed(),
-        },
+        Ok(handle) => handle.join().unwrap_or_else(|_| crashed()),
         Err(e) => Outcome::new(
             Exit::Internal,
             "failed",
@@ -222,7 +237,13 @@ fn crashed() -> Outcome {
 
 /// Compiles and evaluates the script on the current thread, within `stack_budget` bytes of
 /// stack below this frame.
-fn evaluate(ctx: &Ctx, source: &str, max_memory: u64, stack_budget: usize) -> ScriptEnd {
+fn evaluate(
+    ctx: &Ctx,
+    source: &str,
+    max_memory: u64,
+    stack_budget: usize,
+    registry: &Registry,
+) -> ScriptEnd {
     // Debug builds only: lets the tests reach the stack limit with a small budget.
     #[cfg(debug_assertions)]
     let stack_budget = std::env::var("RHREL_DEBUG_STACK_BUDGET")
@@ -232,6 +253,7 @@ fn evaluate(ctx: &Ctx, source: &str, max_memory: u64, stack_budget: usize) -> Sc
     let shown = ctx.script.display().to_string();
     let guard = crate::run::stack::StackGuard::here(stack_budget);
     let mut engine = crate::run::engine::for_run(ctx, max_memory, guard);
+    registry.attach(&mut engine);
     let ast = match engine.compile(source) {
         Ok(ast) => ast,
         Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),

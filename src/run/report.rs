@@ -59,6 +59,22 @@ fn build(
                 .collect()
         })
         .unwrap_or_default();
+    let hooks: Vec<Value> = ctx
+        .map(|ctx| {
+            let log = ctx.tasks.lock().unwrap_or_else(|p| p.into_inner());
+            log.hooks
+                .iter()
+                .map(|h| {
+                    json!({
+                        "kind": h.kind,
+                        "status": h.status.name(),
+                        "duration_ms": h.duration_ms,
+                        "error": h.error,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     json!({
         "rhrel": env!("CARGO_PKG_VERSION"),
         "script": config.script.display().to_string(),
@@ -71,6 +87,7 @@ fn build(
         "outcome": outcome.kind,
         "error": outcome.error,
         "tasks": tasks,
+        "hooks": hooks,
     })
 }
 
