@@ -68,6 +68,14 @@ pub(crate) struct RunArgs {
     #[arg(long, env = "RHREL_ALLOW_ENV", value_name = "LIST")]
     pub allow_env: Option<String>,
 
+    /// Directories the file functions may also read, comma-separated (beyond the working directory and temp dir).
+    #[arg(long, env = "RHREL_ALLOW_READ", value_name = "PATHS")]
+    pub allow_read: Option<String>,
+
+    /// Directories the file functions may also write and read, comma-separated.
+    #[arg(long, env = "RHREL_ALLOW_WRITE", value_name = "PATHS")]
+    pub allow_write: Option<String>,
+
     /// Format of log lines.
     #[arg(long, env = "RHREL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

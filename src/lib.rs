@@ -35,7 +35,7 @@ use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, RunArgs};
 use exit_code::Exit;
 use output::{Level, Output, Verbosity};
-use policy::{AllowList, Policy};
+use policy::{AllowList, PathList, Policy};
 use run::deadline::{Deadline, TimeoutSource};
 
 /// The whole program: parses `args` (program name first) and returns the exit code.
@@ -150,6 +150,8 @@ fn run_command(
         exec: AllowList::parse(args.allow_exec.as_deref()),
         net: AllowList::parse(args.allow_net.as_deref()),
         env: AllowList::parse(args.allow_env.as_deref()),
+        read: PathList::parse(args.allow_read.as_deref()),
+        write: PathList::parse(args.allow_write.as_deref()),
     };
     let config = run::RunConfig {
         script,

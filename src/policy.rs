@@ -1,5 +1,9 @@
 //! Permissions from `--allow-exec`, `--allow-net` and `--allow-env`: without a flag a
 //! capability is open; with one, only what it lists; with an empty list, nothing.
+//! `--allow-read` and `--allow-write` work the other way round: files are confined to the
+//! working directory and the temp dir, and these flags add directories to that.
+
+use std::path::{Path, PathBuf};
 
 /// One allowlist. `None` means the flag was not given: everything is allowed.
 #[derive(Clone, Debug, Default)]
@@ -54,6 +58,40 @@ pub struct Policy {
     pub exec: AllowList,
     pub net: AllowList,
     pub env: AllowList,
+    /// Directories the fs functions may read beyond the working directory and temp dir.
+    pub read: PathList,
+    /// Directories the fs functions may write (and read) beyond those.
+    pub write: PathList,
+}
+
+/// Directories added to the file confinement, canonicalized when the run starts.
+#[derive(Clone, Debug, Default)]
+pub struct PathList {
+    roots: Vec<PathBuf>,
+}
+
+impl PathList {
+    /// From the flag's raw value (`/srv,/data`), relative entries from the working
+    /// directory. A directory that does not exist yet is kept as written (made absolute).
+    pub fn parse(raw: Option<&str>) -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        let roots = raw
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                let p = cwd.join(s);
+                p.canonicalize().unwrap_or(p)
+            })
+            .collect();
+        PathList { roots }
+    }
+
+    /// Whether the real (canonical) path `real` lies inside one of the directories.
+    pub fn contains(&self, real: &Path) -> bool {
+        self.roots.iter().any(|root| real.starts_with(root))
+    }
 }
 
 impl Policy {
@@ -62,6 +100,8 @@ impl Policy {
             exec: AllowList::deny_all(),
             net: AllowList::deny_all(),
             env: AllowList::deny_all(),
+            read: PathList::default(),
+            write: PathList::default(),
         }
     }
 }

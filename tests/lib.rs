@@ -3,6 +3,7 @@
 mod support;
 
 mod api;
+mod api_gaps;
 mod check;
 mod core;
 mod deadline;

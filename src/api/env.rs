@@ -26,13 +26,16 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         ctx,
         "env",
         &["name: &str", "default: &str", "String"],
-        "The value of an environment variable, or `default` when it is unset.\n\
+        "The value of an environment variable, or `default` when it is unset or empty (the \
+         shell's `${X:-default}`: Helm renders an unset value as `\"\"`).\n\
          ```rhai\nlet level = env(\"LOG_LEVEL\", \"info\");\n```",
     )
     .set_into_module(
         module,
         move |name: &str, default: &str| -> HostResult<String> {
-            Ok(read(&c, name)?.unwrap_or_else(|| default.to_string()))
+            Ok(read(&c, name)?
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_string()))
         },
     );
 

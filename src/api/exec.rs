@@ -38,7 +38,8 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         ctx,
         "exec",
         &["program: &str", "args: Array", "options: Map", "Map"],
-        "Runs a program with options: `timeout` (seconds or \"90s\"), `cwd`, `env` (map added to\n\
+        "Runs a program with options: `timeout` (seconds or \"90s\"; 0 or less times out \
+         without starting it), `cwd`, `env` (map added to\n\
          the inherited environment; `()` removes a variable), `stdin` (text; the default is an\n\
          empty stdin), `quiet` (capture without relaying), `check` (false: return non-zero\n\
          exits and timeouts instead of raising; a timeout then gives `timed_out: true, code: 124`).\n\
@@ -148,6 +149,16 @@ fn run(
         let mut map = result(0, "", "", 0.0, false);
         map.insert("dry_run".into(), true.into());
         return Ok(map);
+    }
+
+    if opts.timeout.is_some_and(|t| t.is_zero()) {
+        // A timeout computed from the time left, and none is left: time out unstarted.
+        let map = result(TIMEOUT_CODE, "", "", 0.0, true);
+        if !opts.check {
+            return Ok(map);
+        }
+        let msg = format!("command `{shown}` timed out after 0s (its timeout was not positive, so it was not started)");
+        return Err(raise_with(msg, 1, map));
     }
 
     let mut cmd = Command::new(program);

@@ -1,6 +1,6 @@
-//! fs: files inside the working directory (the app directory, `/app` on Heroku) and the
-//! system temp dir — nowhere else. Paths are checked after canonicalization, so neither
-//! `..` nor a symlink can reach outside.
+//! fs: files inside the working directory (the app directory, `/app` on Heroku), the
+//! system temp dir and the directories of `--allow-read` / `--allow-write` — nowhere else.
+//! Paths are checked after canonicalization, so neither `..` nor a symlink can reach outside.
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -26,7 +26,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     )
     .set_into_module(module, move |path: &str| -> HostResult<String> {
         c.check_stop()?;
-        let real = confine("read_file", path)?;
+        let real = confine(&c, Access::Read, "read_file", path)?;
         read_capped(&real).map_err(|e| raise(format!("read_file(\"{path}\"): {e}")))
     });
 
@@ -40,7 +40,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     )
     .set_into_module(module, move |path: &str, text: &str| -> HostResult<()> {
         c.check_stop()?;
-        let real = confine("write_file", path)?;
+        let real = confine(&c, Access::Write, "write_file", path)?;
         std::fs::write(&real, text).map_err(|e| raise(format!("write_file(\"{path}\"): {e}")))
     });
 
@@ -54,7 +54,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     )
     .set_into_module(module, move |path: &str| -> HostResult<bool> {
         c.check_stop()?;
-        Ok(confine("file_exists", path)?.exists())
+        Ok(confine(&c, Access::Read, "file_exists", path)?.exists())
     });
 
     let c = ctx.clone();
@@ -67,7 +67,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     )
     .set_into_module(module, move |path: &str| -> HostResult<()> {
         c.check_stop()?;
-        let real = confine("mkdir", path)?;
+        let real = confine(&c, Access::Write, "mkdir", path)?;
         std::fs::create_dir_all(&real).map_err(|e| raise(format!("mkdir(\"{path}\"): {e}")))
     });
 
@@ -81,7 +81,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     )
     .set_into_module(module, move |path: &str| -> HostResult<Array> {
         c.check_stop()?;
-        let real = confine("list_dir", path)?;
+        let real = confine(&c, Access::Read, "list_dir", path)?;
         let fail = |e: std::io::Error| raise(format!("list_dir(\"{path}\"): {e}"));
         let mut names = Vec::new();
         for entry in std::fs::read_dir(&real).map_err(fail)? {
@@ -148,9 +148,17 @@ fn temp_file() -> std::io::Result<String> {
     }
 }
 
+/// What a call does with a path: `--allow-read` directories serve reads only.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
 /// The real path of `path` (relative to the working directory), when it lies inside the
-/// working directory or the temp dir; else an error naming the path.
-fn confine(what: &str, path: &str) -> HostResult<PathBuf> {
+/// working directory, the temp dir or a directory the flags add; else an error naming the
+/// path and the flag that would allow it.
+fn confine(ctx: &Ctx, access: Access, what: &str, path: &str) -> HostResult<PathBuf> {
     let roots = [std::env::current_dir(), Ok(std::env::temp_dir())];
     let roots: Vec<PathBuf> = roots
         .into_iter()
@@ -159,11 +167,20 @@ fn confine(what: &str, path: &str) -> HostResult<PathBuf> {
     let cwd = std::env::current_dir()
         .map_err(|e| raise(format!("{what}(\"{path}\"): no working directory: {e}")))?;
     let real = real_path(&cwd.join(path)).map_err(|e| raise(format!("{what}(\"{path}\"): {e}")))?;
-    if roots.iter().any(|root| real.starts_with(root)) {
+    let policy = &ctx.policy;
+    if roots.iter().any(|root| real.starts_with(root))
+        || policy.write.contains(&real)
+        || (access == Access::Read && policy.read.contains(&real))
+    {
         Ok(real)
     } else {
+        let flag = match access {
+            Access::Read => "--allow-read",
+            Access::Write => "--allow-write",
+        };
         Err(raise(format!(
-            "{what}(\"{path}\"): {} is outside the working directory and the temp dir",
+            "{what}(\"{path}\"): {} is outside the working directory and the temp dir \
+             (add its directory to {flag} to permit it)",
             real.display()
         )))
     }

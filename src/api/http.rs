@@ -56,7 +56,9 @@ if r.ok { log(`live: ${r.body}`); }"#,
         &doc(
             "Sends a GET request with options: `headers` (map), `bearer` (token), `timeout` \
              (seconds per attempt), `retries` (on transport errors, 429 and 5xx, with backoff; \
-             honours `Retry-After`), `max_body` (bytes, default 16 MiB).",
+             honours `Retry-After`), `max_body` (bytes, default 16 MiB), `dry_run` (`#{status, \
+             body}`: the answer to pretend under `--dry-run` for a request not sent; without it \
+             the body is `\"\"`).",
             r#"let r = http_get("https://example.com/health", #{timeout: 5, retries: 3});
 if !r.ok { fail(`unhealthy: ${r.status}`); }"#,
         ),
@@ -168,17 +170,12 @@ impl Client {
                 .map_err(|e| raise(format!("{what}: {e}")))?,
         );
         if ctx.dry_run && request.method != Method::GET && request.method != Method::HEAD {
-            ctx.out.log(
-                Level::Info,
-                &format!(
-                    "[dry-run] would {} {}",
-                    request.method, request.target.shown
-                ),
-            );
+            ctx.out.log(Level::Info, &dry_run_line(&request));
+            let (status, body) = opts.dry_run.clone().unwrap_or((200, String::new()));
             let mut map = reply_map(Reply {
-                status: 200,
+                status,
                 headers: Vec::new(),
-                body: Vec::new(),
+                body: body.into_bytes(),
             });
             map.insert("dry_run".into(), true.into());
             return Ok(map);
@@ -295,6 +292,35 @@ impl Client {
             }
         }
     }
+}
+
+/// Largest part of a body a dry run logs.
+const DRY_RUN_BODY: usize = 2048;
+
+/// `[dry-run] would POST <url> (headers: content-type, authorization) body: …`; the output
+/// masks secrets, and a long body is cut at 2 KiB with its full size.
+fn dry_run_line(request: &Request) -> String {
+    let mut line = format!(
+        "[dry-run] would {} {}",
+        request.method, request.target.shown
+    );
+    if !request.headers.is_empty() {
+        let names: Vec<&str> = request.headers.iter().map(|(n, _)| n.as_str()).collect();
+        line.push_str(&format!(" (headers: {})", names.join(", ")));
+    }
+    if let Some(body) = request.body.as_deref().filter(|b| !b.is_empty()) {
+        let text = String::from_utf8_lossy(body);
+        if body.len() > DRY_RUN_BODY {
+            let mut end = DRY_RUN_BODY;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            line.push_str(&format!(" body: {}… ({} bytes)", &text[..end], body.len()));
+        } else {
+            line.push_str(&format!(" body: {text}"));
+        }
+    }
+    line
 }
 
 /// The script's view of a response.

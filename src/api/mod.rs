@@ -1,6 +1,7 @@
 //! The host API: one module per area, each exposing `register(module, ctx)`. This file is
 //! the only place that wires them together, so `run`, `check` and `api` share one registry.
 
+pub(crate) mod encoding;
 pub(crate) mod env;
 pub(crate) mod exec;
 pub(crate) mod flow;
@@ -9,6 +10,8 @@ pub(crate) mod hooks;
 pub(crate) mod http;
 pub(crate) mod json;
 pub(crate) mod log;
+pub(crate) mod net;
+pub(crate) mod semver;
 pub(crate) mod task;
 pub(crate) mod text;
 pub(crate) mod time;
@@ -32,6 +35,9 @@ pub(crate) fn host_module(ctx: &Ctx) -> Module {
     text::register(&mut module, ctx);
     task::register(&mut module, ctx);
     hooks::register(&mut module, ctx);
+    encoding::register(&mut module, ctx);
+    semver::register(&mut module, ctx);
+    net::register(&mut module, ctx);
     module.build_index();
     module
 }

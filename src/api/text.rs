@@ -1,5 +1,6 @@
 //! text: regular expressions over captured output (the grep/sed/cut of a bash pipeline),
-//! with Rust's `regex` crate: linear time, no look-around and no backreferences.
+//! with Rust's `regex` crate: linear time, no look-around and no backreferences; and
+//! `join`, the other half of `split`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,7 @@ use rhai::{Array, Dynamic, Module};
 
 use super::func;
 use crate::run::context::Ctx;
-use crate::script_error::{raise, HostResult};
+use crate::script_error::{display, raise, HostResult};
 
 /// Compiled patterns kept per run: scripts call these in loops.
 const CACHE_SIZE: usize = 64;
@@ -64,6 +65,19 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
             Ok(c.get(pattern)?.replace_all(text, replacement).into_owned())
         },
     );
+
+    func(
+        ctx,
+        "join",
+        &["items: Array", "separator: &str", "String"],
+        "The elements of `items` joined by `separator`; a non-string element is written as \
+         `log` writes it (`()` as an empty string). Also a method: `items.join(\", \")`.\n\
+         ```rhai\nlog(`pending: ${join([\"a\", \"b\", 3], \", \")}`);\nlet csv = [\"x\", \"y\"].join(\",\");\n```",
+    )
+    .set_into_module(module, |items: Array, separator: &str| -> String {
+        let parts: Vec<String> = items.iter().map(display).collect();
+        parts.join(separator)
+    });
 
     let c = cache;
     func(

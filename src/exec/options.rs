@@ -70,10 +70,11 @@ pub(crate) fn parse(shown: &str, options: &Map) -> HostResult<Options> {
                 } else {
                     return Err(bad("timeout", "a number of seconds or a duration like \"90s\""));
                 };
-                if !secs.is_finite() || secs <= 0.0 {
-                    return Err(bad("timeout", "a positive number of seconds"));
+                if secs.is_nan() {
+                    return Err(bad("timeout", "a number of seconds"));
                 }
-                opts.timeout = Some(Duration::from_secs_f64(secs.min(1e9)));
+                // At or below zero: a budget already spent, so the call times out unstarted.
+                opts.timeout = Some(Duration::from_secs_f64(secs.clamp(0.0, 1e9)));
             }
             "cwd" => {
                 let s = value

@@ -13,7 +13,7 @@ use crate::http::url::{form_encode, Target};
 pub(crate) const DEFAULT_MAX_BODY: u64 = crate::limits::MAX_STRING_SIZE as u64;
 /// Most retries a call may ask for.
 const MAX_RETRIES: INT = 20;
-const OPTIONS: &str = "headers, bearer, timeout, retries, max_body, form, body";
+const OPTIONS: &str = "headers, bearer, timeout, retries, max_body, form, body, dry_run";
 
 /// The options of one call, checked.
 #[derive(Default)]
@@ -25,6 +25,8 @@ pub(crate) struct Options {
     pub max_body: Option<u64>,
     pub body: Option<Dynamic>,
     pub form: Option<Map>,
+    /// Under `--dry-run`, what to pretend the server answered: `(status, body)`.
+    pub dry_run: Option<(u16, String)>,
 }
 
 impl Options {
@@ -69,6 +71,13 @@ impl Options {
                             .try_cast::<Map>()
                             .ok_or_else(|| bad("a map"))?,
                     )
+                }
+                "dry_run" => {
+                    let answer = value
+                        .clone()
+                        .try_cast::<Map>()
+                        .ok_or_else(|| bad("a map like #{status: 200, body: \"…\"}"))?;
+                    o.dry_run = Some(dry_run_answer(&answer)?);
                 }
                 other => {
                     return Err(format!(
@@ -150,6 +159,34 @@ impl Options {
             max_body: opts.max_body.unwrap_or(DEFAULT_MAX_BODY),
         })
     }
+}
+
+/// The `dry_run: #{status, body}` option: status 200 and an empty body unless given; a map
+/// or array body is written as JSON.
+fn dry_run_answer(answer: &Map) -> Result<(u16, String), String> {
+    let mut status = 200;
+    let mut body = String::new();
+    for (key, value) in answer {
+        match key.as_str() {
+            "status" => match value.as_int() {
+                Ok(n) if (100..=599).contains(&n) => status = n as u16,
+                _ => {
+                    return Err(
+                        "option `dry_run`: `status` must be an HTTP status (100 to 599)".into(),
+                    )
+                }
+            },
+            "body" if value.is_string() => body = value.to_string(),
+            "body" if value.is_unit() => {}
+            "body" => body = crate::json_value::stringify(value, false)?,
+            other => {
+                return Err(format!(
+                    "option `dry_run`: unknown key `{other}` (expected status, body)"
+                ))
+            }
+        }
+    }
+    Ok((status, body))
 }
 
 /// Seconds as INT, FLOAT or a duration string (`"90s"`).
