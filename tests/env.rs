@@ -14,14 +14,15 @@ fn unset_is_unit_and_empty_stays_empty() {
 }
 
 #[test]
-fn default_applies_only_when_unset() {
+fn default_applies_when_unset_or_empty_like_the_shells_colon_dash() {
+    // Issue 21: `env(name, default)` is `${X:-default}` (Helm renders unset values as "").
     Test::new()
-        .script(r#"log(env("ACC_UNSET", "dflt")); log(`[${env("ACC_EMPTY", "dflt")}]`); log(env("ACC_SET", "dflt"));"#)
+        .script(r#"log(env("ACC_UNSET", "dflt")); log(`[${env("ACC_EMPTY", "dflt")}] [${env("ACC_EMPTY")}]`); log(env("ACC_SET", "dflt"));"#)
         .env("ACC_EMPTY", "")
         .env("ACC_SET", "real")
         .run()
         .status(0)
-        .stdout_has("dflt\n[]\nreal");
+        .stdout_has("dflt\n[dflt] []\nreal");
 }
 
 #[test]
