@@ -42,7 +42,7 @@ fn api_lists_every_host_function_and_stdlib_module() {
         }
     }
     assert!(count >= 6);
-    out.stdout_has("retry::retry(attempts, delay_seconds, f)")
+    out.stdout_has("retry::retry(attempts, delay, f)")
         .stdout_has("e.message");
 }
 

@@ -258,3 +258,36 @@ fn a_rethrown_error_keeps_where_it_happened() {
         .stdout_has("notify: command `false` exited with code 1")
         .stderr_has("script.rhai:2:3: command `false` exited with code 1");
 }
+
+#[test]
+fn retry_takes_attempts_from_a_string_and_a_duration_delay() {
+    Test::new()
+        .script(
+            "import \"std/retry\" as retry;\nlet n = 0;\n\
+             let r = retry::retry(env(\"ATTEMPTS\", \"3\"), \"100ms\", || { n += 1; if n < 3 { fail(`boom ${n}`) } n });\n\
+             log(`got ${r}`);",
+        )
+        .env_remove("ATTEMPTS")
+        .run()
+        .status(0)
+        .stdout_has("attempt 1/3 failed: boom 1; retrying in 0.1s")
+        .stdout_has("attempt 2/3 failed: boom 2; retrying in 0.2s")
+        .stdout_has("got 3");
+}
+
+#[test]
+fn retry_argument_errors_point_at_the_users_line() {
+    Test::new()
+        .script("import \"std/retry\" as retry;\nlog(\"x\");\nretry::retry(\"abc\", 1, || 1);")
+        .run()
+        .status(1)
+        .stderr_has("script.rhai:3:")
+        .stderr_has("in retry (std/retry:")
+        .stderr_has("attempts must be a positive integer, or a string holding one");
+    Test::new()
+        .script("import \"std/retry\" as retry;\nretry::retry(2, \"soon\", || 1);")
+        .run()
+        .status(1)
+        .stderr_has("script.rhai:2:")
+        .stderr_has("invalid duration `soon`");
+}

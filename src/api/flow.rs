@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use rhai::{Map, Module, INT};
+use rhai::{Dynamic, Map, Module, INT};
 
 use super::func;
 use crate::exit_code::Exit;
@@ -84,6 +84,48 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
          ```rhai\nsleep(0.5);\n```",
     )
     .set_into_module(module, move |secs: rhai::FLOAT| pause(&c, secs));
+
+    let c = ctx.clone();
+    func(
+        ctx,
+        "sleep",
+        &["duration: &str", "()"],
+        "Pauses for a duration such as `\"2s\"`, `\"500ms\"` or `\"1m30s\"`; ends the run if the deadline or a signal comes first.\n\
+         ```rhai\nsleep(\"1500ms\");\n```",
+    )
+    .set_into_module(module, move |text: &str| -> HostResult<()> {
+        pause(&c, seconds_of(text)?)
+    });
+
+    func(
+        ctx,
+        "seconds",
+        &["value: ?", "FLOAT"],
+        "Seconds as a float, from a number of seconds or a duration text (`\"2s\"`, `\"500ms\"`, `\"1m30s\"`, `\"2.5\"`); anything else raises naming the expected form.\n\
+         ```rhai\nlet wait = seconds(env(\"RETRY_DELAY\", \"2s\"));\n```",
+    )
+    .set_into_module(module, |value: Dynamic| -> HostResult<rhai::FLOAT> {
+        if let Some(i) = value.clone().try_cast::<INT>() {
+            return Ok(i as rhai::FLOAT);
+        }
+        if let Some(f) = value.clone().try_cast::<rhai::FLOAT>() {
+            return Ok(f);
+        }
+        if value.is_string() {
+            return seconds_of(&value.to_string());
+        }
+        Err(raise(format!(
+            "expected seconds (a number) or a duration such as \"2s\", \"500ms\" or \"1m30s\", got {}",
+            if value.is_unit() { "()".to_string() } else { format!("{value:?}") }
+        )))
+    });
+}
+
+/// A duration text as seconds, or an error naming the accepted forms.
+fn seconds_of(text: &str) -> HostResult<rhai::FLOAT> {
+    crate::duration::parse(text.trim())
+        .map(|d| d.as_secs_f64())
+        .map_err(raise)
 }
 
 /// Asks the run to end with `code` and returns the error that unwinds the script.
