@@ -34,7 +34,7 @@ def timed(cmd, env=ENV):
     return time.perf_counter() - start
 
 
-def pair(name, a, b, runs=RUNS, target=None):
+def pair(name, a, b, runs=RUNS, target=None, labels=("rhrel", "bash")):
     for _ in range(3):
         timed(a), timed(b)
     ta, tb, ratios = [], [], []
@@ -43,7 +43,8 @@ def pair(name, a, b, runs=RUNS, target=None):
         ta.append(x), tb.append(y), ratios.append(x / y)
     ma, mb, r = statistics.median(ta), statistics.median(tb), statistics.median(ratios)
     verdict = "" if target is None else ("  ok" if r <= target else f"  MISSED (target ≤ {target}×)")
-    print(f"{name:<10} rhrel {ma*1000:8.2f} ms   bash {mb*1000:8.2f} ms   ratio {r:5.2f}×{verdict}")
+    la, lb = labels
+    print(f"{name:<10} {la} {ma*1000:8.2f} ms   {lb} {mb*1000:8.2f} ms   ratio {r:5.2f}×{verdict}")
     return r
 
 
@@ -56,6 +57,13 @@ def startup():
 def seed():
     pair("seed", [RHREL, os.path.join(ROOT, "scripts", "release.rhai")],
          ["bash", os.path.join(ROOT, "bench", "release-tasks.sh")], target=1.0)
+
+
+def preflight():
+    # The static checks a run makes before it starts (issue 14), against the same run without.
+    script = os.path.join(ROOT, "scripts", "release.rhai")
+    pair("preflight", [RHREL, script], [RHREL, "--no-check", script], target=1.10,
+         labels=("checked", "--no-check"))
 
 
 def spawn():
@@ -120,7 +128,7 @@ def lint():
     print(f"lint       rhrel check on 20,000 lines: {t:.1f} ms (median of 10)  " + ("ok" if t <= 100 else "MISSED (target ≤ 100 ms)"))
 
 
-ALL = {"startup": startup, "seed": seed, "spawn": spawn, "relay": relay, "deadline": deadline, "lint": lint}
+ALL = {"startup": startup, "seed": seed, "preflight": preflight, "spawn": spawn, "relay": relay, "deadline": deadline, "lint": lint}
 
 if __name__ == "__main__":
     print(f"# {os.cpu_count()} cores, {RUNS} runs per pair; rhrel = {RHREL} (a copy of {BUILT}; '(built)' runs that file itself)")

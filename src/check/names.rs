@@ -69,6 +69,52 @@ const KEYWORDS: &[&str] = &[
     "is_def_var",
 ];
 
+/// Rhai's standard package as `name arity-mask` lines, sorted: what `Registry::for_run` knows
+/// without materializing the lazy package. `standard_table_is_current` keeps it equal to the
+/// package (`RHREL_BLESS=1 cargo test --lib standard_table` rewrites it after a rhai upgrade).
+const STANDARD_FUNCTIONS: &str = include_str!("standard_functions.txt");
+
+/// The standard package's table, as `STANDARD_FUNCTIONS` should hold it.
+#[cfg(test)]
+fn standard_table() -> String {
+    use rhai::packages::{Package, StandardPackage};
+    let mut engine = Engine::new_raw();
+    engine.register_global_module(StandardPackage::new_lazy().as_shared_module());
+    let mut functions: std::collections::BTreeMap<String, Arities> = Default::default();
+    for (name, params) in engine.collect_fn_metadata(
+        None,
+        |info| Some((info.metadata.name.to_string(), info.metadata.num_params)),
+        true,
+    ) {
+        let entry = functions.entry(name).or_default();
+        *entry = entry.with(params);
+    }
+    functions
+        .iter()
+        .map(|(name, a)| format!("{name} {:x}\n", a.0))
+        .collect()
+}
+
+#[cfg(test)]
+mod table_tests {
+    #[test]
+    fn standard_table_is_current() {
+        let want = super::standard_table();
+        if std::env::var_os("RHREL_BLESS").is_some() {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/src/check/standard_functions.txt"
+            );
+            std::fs::write(path, &want).expect("write the table");
+            return;
+        }
+        assert!(
+            super::STANDARD_FUNCTIONS == want,
+            "src/check/standard_functions.txt is stale: rerun with RHREL_BLESS=1"
+        );
+    }
+}
+
 /// Every function a script can call without defining it.
 pub struct Registry {
     functions: HashMap<String, Arities>,
@@ -83,6 +129,31 @@ impl Registry {
             None,
             |info| Some((info.metadata.name.to_string(), info.metadata.num_params)),
             true,
+        );
+        for (name, params) in listed {
+            let entry = functions.entry(name).or_default();
+            *entry = entry.with(params);
+        }
+        for keyword in KEYWORDS {
+            functions.insert(keyword.to_string(), Arities::ANY);
+        }
+        Registry { functions }
+    }
+
+    /// The registry a run's pre-flight check uses: the engine's own (non-standard) modules
+    /// read live, Rhai's standard package from [`STANDARD_FUNCTIONS`], plus the keywords.
+    pub(crate) fn for_run(engine: &Engine) -> Self {
+        let mut functions: HashMap<String, Arities> = HashMap::new();
+        for line in STANDARD_FUNCTIONS.lines() {
+            if let Some((name, mask)) = line.split_once(' ') {
+                let mask = u64::from_str_radix(mask, 16).unwrap_or(u64::MAX);
+                functions.insert(name.to_string(), Arities(mask));
+            }
+        }
+        let listed = engine.collect_fn_metadata(
+            None,
+            |info| Some((info.metadata.name.to_string(), info.metadata.num_params)),
+            false,
         );
         for (name, params) in listed {
             let entry = functions.entry(name).or_default();

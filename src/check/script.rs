@@ -28,18 +28,7 @@ enum Alias {
 
 impl Linter {
     pub fn new() -> Self {
-        Linter::with_docs(true)
-    }
-
-    /// The linter a run uses before it starts: the registry without docs, which it never
-    /// shows (formatting them is most of an engine's start-up).
-    pub(crate) fn for_run() -> Self {
-        Linter::with_docs(false)
-    }
-
-    fn with_docs(docs: bool) -> Self {
-        let mut engine =
-            crate::run::engine::sandboxed(&crate::run::context::Context::inert_with(docs));
+        let mut engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
         // The optimizer drops dead code (`if false { … }`), which must still be checked.
         engine.set_optimization_level(OptimizationLevel::None);
         let registry = Registry::of(&engine);
@@ -48,6 +37,27 @@ impl Linter {
             registry,
             modules: Modules::default(),
         }
+    }
+
+    /// The linter a run uses before it starts, on the run's own engine (handed back by
+    /// [`Linter::into_engine`]): Rhai's standard functions come from the table checked into
+    /// `standard_functions.txt` instead of materializing the lazy package, which was most of a
+    /// one-line script's start-up.
+    pub(crate) fn for_run(mut engine: Engine) -> Self {
+        engine.set_optimization_level(OptimizationLevel::None);
+        let registry = Registry::for_run(&engine);
+        Linter {
+            engine,
+            registry,
+            modules: Modules::default(),
+        }
+    }
+
+    /// The engine back, with the optimizer as a run has it.
+    pub(crate) fn into_engine(self) -> Engine {
+        let mut engine = self.engine;
+        engine.set_optimization_level(OptimizationLevel::default());
+        engine
     }
 
     /// Every finding in `source`, the text of `path`, shown as `shown`.

@@ -88,6 +88,8 @@ pub(crate) struct HookSettings {
     /// When the run started (for `run.duration`).
     pub started: Instant,
     pub max_memory: u64,
+    /// Whether the script gets `check`'s static checks before it starts (`--no-check`).
+    pub check: bool,
 }
 
 /// Runs the handlers due after `outcome`, in registration order, within the hooks' budget,

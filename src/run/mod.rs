@@ -62,15 +62,6 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
             return exit;
         }
     };
-    if config.check && crate::run::preflight::refuses(&config.script, &source, &out) {
-        let outcome = Outcome::new(
-            Exit::Compile,
-            "compile_error",
-            Some("the script did not pass the static checks".into()),
-        );
-        crate::run::report::write(&config, None, &out, started, &outcome);
-        return Exit::Compile;
-    }
     let stop = Arc::new(Stop::default());
     let deadline = Deadline::new(config.timeout, config.timeout_source.clone());
     if let Err(e) = crate::run::signals::install() {
@@ -82,6 +73,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         source: config.hook_timeout_source.clone(),
         started: clock,
         max_memory: config.max_memory,
+        check: config.check,
     };
     let script_dir = config
         .script
@@ -149,6 +141,8 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
         source: TimeoutSource::Flag,
         started: Instant::now(),
         max_memory: limits.max_memory,
+        // Fuzzing exercises the evaluation itself; most generated scripts would stop here.
+        check: false,
     };
     let outcome = std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, &settings));
     crate::api::exec::stop_children(&ctx);
@@ -194,7 +188,7 @@ fn context(
 fn evaluate_here(ctx: &Ctx, source: &str, settings: &HookSettings, budget: usize) -> Outcome {
     let registry = Registry::default();
     let end = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        evaluate(ctx, source, settings.max_memory, budget, &registry)
+        evaluate(ctx, source, settings, budget, &registry)
     }));
     let outcome = match end {
         Ok(end) => Outcome::decide(ctx, end),
@@ -240,7 +234,7 @@ fn crashed() -> Outcome {
 fn evaluate(
     ctx: &Ctx,
     source: &str,
-    max_memory: u64,
+    settings: &HookSettings,
     stack_budget: usize,
     registry: &Registry,
 ) -> ScriptEnd {
@@ -252,8 +246,16 @@ fn evaluate(
         .unwrap_or(stack_budget);
     let shown = ctx.script.display().to_string();
     let guard = crate::run::stack::StackGuard::here(stack_budget);
-    let mut engine = crate::run::engine::for_run(ctx, max_memory, guard);
+    let mut engine = crate::run::engine::for_run(ctx, settings.max_memory, guard);
     registry.attach(&mut engine);
+    if settings.check {
+        let (checked, refused) =
+            crate::run::preflight::check(&ctx.script, source, &ctx.out, engine);
+        engine = checked;
+        if let Some(msg) = refused {
+            return ScriptEnd::Compile(msg);
+        }
+    }
     let ast = match engine.compile(source) {
         Ok(ast) => ast,
         Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
