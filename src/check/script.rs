@@ -53,11 +53,19 @@ impl Linter {
         }
     }
 
-    /// The engine back, with the optimizer as a run has it.
-    pub(crate) fn into_engine(self) -> Engine {
+    /// Compiles `source` as the checks need it (the optimizer off, so dead code is seen).
+    pub(crate) fn compile(&self, source: &str) -> Result<rhai::AST, rhai::ParseError> {
+        self.engine.compile(source)
+    }
+
+    /// The engine back, with the optimizer as a run has it, and `ast` optimized as a run's
+    /// own compile would have left it.
+    pub(crate) fn into_engine(self, ast: rhai::AST) -> (Engine, rhai::AST) {
         let mut engine = self.engine;
-        engine.set_optimization_level(OptimizationLevel::default());
-        engine
+        let level = OptimizationLevel::default();
+        engine.set_optimization_level(level);
+        let ast = engine.optimize_ast(&rhai::Scope::new(), ast, level);
+        (engine, ast)
     }
 
     /// Every finding in `source`, the text of `path`, shown as `shown`.
@@ -75,7 +83,18 @@ impl Linter {
                 )];
             }
         };
-        let facts = walk::collect(&ast);
+        self.lint_ast(shown, path, source, &ast)
+    }
+
+    /// Every finding in `ast`, compiled from `source` with the optimizer off.
+    pub(crate) fn lint_ast(
+        &mut self,
+        shown: &str,
+        path: &Path,
+        source: &str,
+        ast: &rhai::AST,
+    ) -> Vec<Finding> {
+        let facts = walk::collect(ast);
         let mut script_fns: HashMap<&str, Arities> = HashMap::new();
         for f in ast.iter_functions() {
             if !f.name.starts_with(walk::ANON_PREFIX) {

@@ -248,17 +248,22 @@ fn evaluate(
     let guard = crate::run::stack::StackGuard::here(stack_budget);
     let mut engine = crate::run::engine::for_run(ctx, settings.max_memory, guard);
     registry.attach(&mut engine);
+    let mut checked = None;
     if settings.check {
-        let (checked, refused) =
+        let (engine_back, result) =
             crate::run::preflight::check(&ctx.script, source, &ctx.out, engine);
-        engine = checked;
-        if let Some(msg) = refused {
-            return ScriptEnd::Compile(msg);
+        engine = engine_back;
+        match result {
+            Ok(ast) => checked = ast,
+            Err(msg) => return ScriptEnd::Compile(msg),
         }
     }
-    let ast = match engine.compile(source) {
-        Ok(ast) => ast,
-        Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
+    let ast = match checked {
+        Some(ast) => ast,
+        None => match engine.compile(source) {
+            Ok(ast) => ast,
+            Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
+        },
     };
     if let Err(msg) = crate::run::imports::prepare(&mut engine, &ast, ctx) {
         return ScriptEnd::Compile(msg);
