@@ -17,6 +17,7 @@ mod http_server;
 mod imports;
 mod in_process;
 mod json;
+mod packaging;
 mod sandbox;
 mod secrets;
 mod seed;
