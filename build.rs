@@ -7,6 +7,7 @@ fn main() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("stdlib");
     println!("cargo:rerun-if-changed={}", dir.display());
     link_static();
+    version_info();
     let mut names: Vec<_> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
@@ -93,4 +94,39 @@ fn c_library(name: &str) -> Option<std::path::PathBuf> {
         .ok()?;
     let path = std::path::PathBuf::from(String::from_utf8(out.stdout).ok()?.trim());
     path.is_absolute().then_some(path)
+}
+
+/// `RHREL_LONG_VERSION`, what `rhrel --version` prints after the name: the version, the git
+/// commit the binary was built from and the target, e.g. `0.1.0 (3f2a9c1e04b7 x86_64-unknown-linux-gnu)`.
+/// The commit comes from `git`, or from `RHREL_GIT_COMMIT` when building outside a checkout
+/// (a source tarball); `unknown` when neither answers.
+fn version_info() {
+    println!("cargo:rerun-if-env-changed=RHREL_GIT_COMMIT");
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .ok()?;
+        let text = String::from_utf8(out.stdout).ok()?.trim().to_string();
+        (out.status.success() && !text.is_empty()).then_some(text)
+    };
+    let commit = std::env::var("RHREL_GIT_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| git(&["rev-parse", "--short=12", "HEAD"]))
+        .unwrap_or_else(|| "unknown".into());
+    // Rebuild when HEAD moves: HEAD itself, the branch it names, and packed refs. Only files
+    // that exist: cargo reruns a build script on every build for a missing one.
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    for path in ["HEAD", "packed-refs"].into_iter().chain(branch.as_deref()) {
+        if let Some(p) = git(&["rev-parse", "--path-format=absolute", "--git-path", path]) {
+            if Path::new(&p).exists() {
+                println!("cargo:rerun-if-changed={p}");
+            }
+        }
+    }
+    let version = std::env::var("CARGO_PKG_VERSION").unwrap();
+    let target = std::env::var("TARGET").unwrap();
+    println!("cargo:rustc-env=RHREL_LONG_VERSION={version} ({commit} {target})");
 }

@@ -10,7 +10,11 @@ pub(crate) use crate::output::LogFormat;
 ///
 /// `rhrel SCRIPT` is the same as `rhrel run SCRIPT` (the Procfile form).
 #[derive(Debug, Parser)]
-#[command(name = "rhrel", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "rhrel",
+    version = env!("RHREL_LONG_VERSION"),
+    args_conflicts_with_subcommands = true
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

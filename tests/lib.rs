@@ -20,6 +20,7 @@ mod imports;
 mod in_process;
 mod json;
 mod safety;
+mod packaging;
 mod sandbox;
 mod secrets;
 mod seed;
