@@ -288,7 +288,11 @@ fn npm_launcher_passes_sigterm() {
     };
     let dir = project.path();
     std::fs::write(dir.join("wait.rhai"), "log(\"waiting\");\nsleep(30);\n").unwrap();
-    let mut child = npx(dir, &["wait.rhai"])
+    // The launcher itself, as a Procfile's `node_modules/.bin/rhrel` runs it: npx (npm exec)
+    // answers a SIGTERM by dying of it after its child, whatever the child's exit code.
+    let mut child = Command::new(dir.join("node_modules/.bin/rhrel"))
+        .arg("wait.rhai")
+        .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
