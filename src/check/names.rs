@@ -124,20 +124,7 @@ impl Registry {
     /// Reads the registry of `engine`: host module, packages (standard ones included),
     /// plus the engine's keywords.
     pub fn of(engine: &Engine) -> Self {
-        let mut functions: HashMap<String, Arities> = HashMap::new();
-        let listed = engine.collect_fn_metadata(
-            None,
-            |info| Some((info.metadata.name.to_string(), info.metadata.num_params)),
-            true,
-        );
-        for (name, params) in listed {
-            let entry = functions.entry(name).or_default();
-            *entry = entry.with(params);
-        }
-        for keyword in KEYWORDS {
-            functions.insert(keyword.to_string(), Arities::ANY);
-        }
-        Registry { functions }
+        Registry::read(engine, true, HashMap::new())
     }
 
     /// The registry a run's pre-flight check uses: the engine's own (non-standard) modules
@@ -150,10 +137,16 @@ impl Registry {
                 functions.insert(name.to_string(), Arities(mask));
             }
         }
+        Registry::read(engine, false, functions)
+    }
+
+    /// `functions` plus what `engine` lists (with or without its standard packages) and the
+    /// keywords.
+    fn read(engine: &Engine, standard: bool, mut functions: HashMap<String, Arities>) -> Self {
         let listed = engine.collect_fn_metadata(
             None,
             |info| Some((info.metadata.name.to_string(), info.metadata.num_params)),
-            false,
+            standard,
         );
         for (name, params) in listed {
             let entry = functions.entry(name).or_default();
