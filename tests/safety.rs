@@ -291,3 +291,14 @@ fn retry_argument_errors_point_at_the_users_line() {
         .stderr_has("script.rhai:2:")
         .stderr_has("invalid duration `soon`");
 }
+
+#[test]
+fn an_unknown_function_at_run_time_says_did_you_mean() {
+    Test::new()
+        .script("log(\"a\");\nhttp_pst(\"u\", #{});\n")
+        .arg("--no-check")
+        .run()
+        .status(1)
+        .stdout_has("a")
+        .stderr_has("script.rhai:2:1: unknown function `http_pst`; did you mean `http_post`?");
+}

@@ -14,7 +14,16 @@ pub(crate) fn hint(signature: &str) -> Option<String> {
         .filter(|e| e.name == name)
         .collect();
     if forms.is_empty() {
-        return None;
+        // Not a host function: the same "did you mean" `check` gives (`--no-check` runs).
+        let engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
+        let registry = crate::check::names::Registry::of(&engine);
+        if registry.get(&name).is_some() {
+            return None;
+        }
+        let close = crate::check::names::closest(&name, registry.callable_names())?;
+        return Some(format!(
+            "unknown function `{name}`; did you mean `{close}`?"
+        ));
     }
     let same_arity: Vec<&Entry> = forms
         .iter()
