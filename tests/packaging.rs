@@ -104,12 +104,8 @@ fn artifact(suffix: &str) -> Option<PathBuf> {
 fn version_names_commit_and_target() {
     let out = Test::new().arg("--version").run();
     out.status(0).stdout_has(&format!("rhrel {VERSION} ("));
-    assert_version(
-        &out.dump()
-            .lines()
-            .find(|l| l.starts_with("rhrel "))
-            .unwrap(),
-    );
+    let dump = out.dump();
+    assert_version(dump.lines().find(|l| l.starts_with("rhrel ")).unwrap());
 }
 
 #[test]
