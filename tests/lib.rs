@@ -4,6 +4,7 @@ mod support;
 
 mod api;
 mod check;
+mod cli;
 mod core;
 mod deadline;
 mod e2e_http;
@@ -16,6 +17,7 @@ mod http;
 mod http_server;
 mod imports;
 mod in_process;
+mod init;
 mod json;
 mod sandbox;
 mod secrets;
