@@ -33,6 +33,12 @@ pub(crate) enum Command {
     Check(CheckArgs),
     /// Print the reference of every host function and stdlib module.
     Api(ApiArgs),
+    /// Write scripts/release.rhai for the app in DIR and hook it into its platform.
+    Init(InitArgs),
+    /// Print a shell completion script (e.g. `rhrel completions bash > /etc/bash_completion.d/rhrel`).
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on stdout (e.g. `rhrel man > rhrel.1`).
+    Man,
 }
 
 /// Options of a run; every one can also come from an `RHREL_*` variable.
@@ -55,11 +61,11 @@ pub(crate) struct RunArgs {
     pub hook_timeout: Option<String>,
 
     /// Show what would run: exec/shell start nothing, unsafe HTTP methods are not sent, sleep returns at once.
-    #[arg(long, env = "RHREL_DRY_RUN")]
+    #[arg(long, env = "RHREL_DRY_RUN", value_parser = boolish)]
     pub dry_run: bool,
 
     /// Skip the static checks a run makes before it starts (for a false positive of `check`).
-    #[arg(long, env = "RHREL_NO_CHECK", value_parser = clap::builder::BoolishValueParser::new())]
+    #[arg(long, env = "RHREL_NO_CHECK", value_parser = boolish)]
     pub no_check: bool,
 
     /// Programs exec may run, comma-separated (`--allow-exec=` denies all) [default: all].
@@ -129,6 +135,56 @@ pub struct ApiArgs {
     pub definitions: Option<PathBuf>,
 }
 
+#[derive(Debug, Args, Clone)]
+pub(crate) struct InitArgs {
+    /// The app's directory [default: the current directory].
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// The platform to hook into [default: detected from the files present].
+    #[arg(long, value_enum)]
+    pub platform: Option<InitPlatform>,
+
+    /// The framework (migration tool) to write the script for [default: detected].
+    #[arg(long, value_name = "NAME")]
+    pub framework: Option<String>,
+
+    /// Overwrite files that already exist.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print the unified diff of every change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The platforms `rhrel init` can hook into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum InitPlatform {
+    Heroku,
+    Fly,
+    Render,
+    Railway,
+    Dokku,
+    Kubernetes,
+}
+
+#[derive(Debug, Args, Clone)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
+}
+
+/// A boolean flag's value from the environment: `1/0`, `true/false`, `yes/no`, `on/off`
+/// (any case); empty means off.
+pub(crate) fn boolish(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        "1" | "true" | "yes" | "on" => Ok(true),
+        _ => Err("expected 1/0, true/false, yes/no or on/off (empty means off)".into()),
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CheckFormat {
     Human,
@@ -136,9 +192,124 @@ pub enum CheckFormat {
     Github,
 }
 
+/// Where a value came from, for an error about it: `RHREL_TIMEOUT=abc` or `--timeout abc`.
+pub(crate) fn value_origin(matches: &clap::ArgMatches, id: &str, var: &str, value: &str) -> String {
+    match matches.value_source(id) {
+        Some(clap::parser::ValueSource::EnvVariable) => format!("{var}={value}"),
+        Some(clap::parser::ValueSource::DefaultValue) => format!("the default {value}"),
+        _ => format!("--{} {value}", id.replace('_', "-")),
+    }
+}
+
+/// clap's error for an invalid value, restated as `RHREL_X=v: …` when the value came from
+/// the environment (the flag itself is not on the command line); `None` otherwise.
+pub(crate) fn from_env_error(error: &clap::Error, args: &[std::ffi::OsString]) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if !matches!(
+        error.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return None;
+    }
+    let text = |kind| match error.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let arg = text(ContextKind::InvalidArg)?;
+    let value = text(ContextKind::InvalidValue)?;
+    let long = arg
+        .split([' ', '='])
+        .next()?
+        .strip_prefix("--")?
+        .to_string();
+    let on_command_line = args.iter().any(|a| {
+        a.to_str()
+            .is_some_and(|a| a == format!("--{long}") || a.starts_with(&format!("--{long}=")))
+    });
+    if on_command_line {
+        return None;
+    }
+    let command = <Cli as clap::CommandFactory>::command();
+    let var = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long.as_str()))?
+        .get_env()?
+        .to_str()?
+        .to_string();
+    if std::env::var(&var).ok()? != value {
+        return None;
+    }
+    let why = match error.kind() {
+        ErrorKind::InvalidValue => match error.get(ContextKind::ValidValue) {
+            Some(ContextValue::Strings(valid)) => {
+                format!("invalid value (possible values: {})", valid.join(", "))
+            }
+            _ => "invalid value".to_string(),
+        },
+        _ => std::error::Error::source(error)
+            .map_or_else(|| "invalid value".to_string(), |e| e.to_string()),
+    };
+    Some(format!("{var}={value}: {why}"))
+}
+
+/// The subcommand a missing script's name is close to (`chek` → `check`), if any.
+pub(crate) fn did_you_mean(script: &std::path::Path) -> Option<String> {
+    if script.exists() || script.components().count() != 1 {
+        return None;
+    }
+    let name = script.to_str()?;
+    let command = <Cli as clap::CommandFactory>::command();
+    command
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .filter(|sub| *sub != "help")
+        .map(|sub| (strsim::damerau_levenshtein(name, sub), sub))
+        .filter(|(d, sub)| *d > 0 && *d <= 2 && *d < sub.len())
+        .min()
+        .map(|(_, sub)| sub.to_string())
+}
+
+/// `rhrel completions SHELL`: the completion script on stdout.
+pub(crate) fn completions(shell: clap_complete::Shell) -> crate::exit_code::Exit {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "rhrel", &mut out);
+    write_stdout(&out)
+}
+
+/// `rhrel man`: the man page (roff) on stdout.
+pub(crate) fn man() -> crate::exit_code::Exit {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    if clap_mangen::Man::new(command).render(&mut out).is_err() {
+        return crate::exit_code::Exit::Internal;
+    }
+    write_stdout(&out)
+}
+
+fn write_stdout(bytes: &[u8]) -> crate::exit_code::Exit {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|_| stdout.flush()) {
+        Ok(()) => crate::exit_code::Exit::Success,
+        Err(_) => crate::exit_code::Exit::Failure,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+
+    #[test]
+    fn boolish_values() {
+        for yes in ["1", "true", "YES", "on", " True "] {
+            assert_eq!(super::boolish(yes), Ok(true), "{yes}");
+        }
+        for no in ["", "0", "false", "no", "OFF"] {
+            assert_eq!(super::boolish(no), Ok(false), "{no}");
+        }
+        assert!(super::boolish("maybe").is_err());
+    }
 
     #[test]
     fn verify_cli() {

@@ -11,9 +11,11 @@ pub(crate) mod duration;
 pub(crate) mod exec;
 pub mod exit_code;
 pub(crate) mod http;
+pub(crate) mod init;
 pub(crate) mod json_value;
 pub(crate) mod limits;
 pub(crate) mod output;
+pub(crate) mod platform;
 pub mod policy;
 pub mod reference;
 pub mod run;
@@ -57,9 +59,13 @@ fn dispatch(args: Vec<OsString>) -> u8 {
     if std::env::var_os("RHREL_DEBUG_PANIC").is_some_and(|v| v != "exec") {
         panic!("RHREL_DEBUG_PANIC is set");
     }
-    let matches = match Cli::command().try_get_matches_from(args) {
+    let matches = match Cli::command().try_get_matches_from(&args) {
         Ok(m) => m,
         Err(e) => {
+            if let Some(msg) = cli::from_env_error(&e, &args) {
+                eprintln!("rhrel: {msg}");
+                return Exit::Usage.code();
+            }
             let _ = e.print();
             return e.exit_code().clamp(0, 255) as u8;
         }
@@ -74,28 +80,21 @@ fn dispatch(args: Vec<OsString>) -> u8 {
     let exit = match cli.command {
         Some(Command::Run(args)) => {
             let sub = matches.subcommand_matches("run").unwrap_or(&matches);
-            run_command(
-                args,
-                sub.value_source("timeout"),
-                sub.value_source("hook_timeout"),
-            )
+            run_command(args, sub)
         }
-        None => run_command(
-            cli.run,
-            matches.value_source("timeout"),
-            matches.value_source("hook_timeout"),
-        ),
+        None => run_command(cli.run, &matches),
         Some(Command::Check(args)) => check::command(args),
         Some(Command::Api(args)) => reference::command(args),
+        Some(Command::Init(args)) => init::command(args),
+        Some(Command::Completions(args)) => cli::completions(args.shell),
+        Some(Command::Man) => cli::man(),
     };
     exit.code()
 }
 
-fn run_command(
-    args: RunArgs,
-    timeout_source: Option<ValueSource>,
-    hook_timeout_source: Option<ValueSource>,
-) -> Exit {
+fn run_command(args: RunArgs, matches: &clap::ArgMatches) -> Exit {
+    let timeout_source = matches.value_source("timeout");
+    let hook_timeout_source = matches.value_source("hook_timeout");
     let verbosity = if args.quiet {
         Verbosity::Quiet
     } else if args.verbose {
@@ -122,7 +121,12 @@ fn run_command(
                 };
                 (d, source)
             }
-            Err(msg) => return usage(format!("--timeout: {msg}")),
+            Err(_) => {
+                let what = cli::value_origin(matches, "timeout", "RHREL_TIMEOUT", text);
+                return usage(format!(
+                    "{what}: invalid duration (examples: 90s, 10m, 1m30s)"
+                ));
+            }
         },
         None => {
             let (d, what) = Deadline::default_limit(|k| std::env::var(k).ok());
@@ -144,7 +148,11 @@ fn run_command(
     };
     let max_memory = match run::memory::parse_size(&args.max_memory) {
         Ok(bytes) => bytes,
-        Err(msg) => return usage(format!("--max-memory: {msg}")),
+        Err(msg) => {
+            let what =
+                cli::value_origin(matches, "max_memory", "RHREL_MAX_MEMORY", &args.max_memory);
+            return usage(format!("{what}: {msg}"));
+        }
     };
     let policy = Policy {
         exec: AllowList::parse(args.allow_exec.as_deref()),
@@ -153,6 +161,16 @@ fn run_command(
         read: PathList::parse(args.allow_read.as_deref()),
         write: PathList::parse(args.allow_write.as_deref()),
     };
+    if let Some(hint) = cli::did_you_mean(&script) {
+        out.diag(
+            Level::Error,
+            &format!(
+                "cannot read script `{}`: no such file; did you mean `rhrel {hint}`?",
+                script.display()
+            ),
+        );
+        return Exit::NoInput;
+    }
     let config = run::RunConfig {
         script,
         args: args.args,

@@ -182,8 +182,16 @@ fn split_doc(comments: &[String]) -> (String, String, String) {
         }
     }
     let doc = text.join("\n").trim().to_string();
-    let summary = doc.lines().next().unwrap_or("").to_string();
-    (summary, doc, example.join("\n"))
+    (first_paragraph(&doc), doc, example.join("\n"))
+}
+
+/// The doc's first paragraph on one line: a summary is never cut mid-sentence.
+fn first_paragraph(doc: &str) -> String {
+    doc.lines()
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn to_text(host: &[Entry], modules: &[StdModule]) -> String {

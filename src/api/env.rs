@@ -141,19 +141,9 @@ fn read(ctx: &Ctx, name: &str) -> HostResult<Option<String>> {
     Ok(std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
 }
 
-/// The platform, from the variables each one sets.
+/// The platform, from the variables each one sets (the table in `crate::platform`).
 pub(crate) fn platform(is_set: impl Fn(&str) -> bool) -> &'static str {
-    const MARKERS: &[(&str, &str)] = &[
-        ("DYNO", "heroku"),
-        ("FLY_APP_NAME", "fly"),
-        ("RENDER", "render"),
-        ("RAILWAY_ENVIRONMENT", "railway"),
-        ("KUBERNETES_SERVICE_HOST", "kubernetes"),
-    ];
-    MARKERS
-        .iter()
-        .find(|(var, _)| is_set(var))
-        .map_or("local", |(_, name)| name)
+    crate::platform::detect(|k| is_set(k).then(String::new)).map_or("local", |p| p.name)
 }
 
 #[cfg(test)]
@@ -163,5 +153,6 @@ mod tests {
         assert_eq!(super::platform(|k| k == "FLY_APP_NAME"), "fly");
         assert_eq!(super::platform(|k| k == "DYNO"), "heroku");
         assert_eq!(super::platform(|_| false), "local");
+        assert_eq!(super::platform(|k| k == "RELEASE_COMMAND"), "fly");
     }
 }

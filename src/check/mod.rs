@@ -47,6 +47,8 @@ pub fn command(args: CheckArgs) -> Exit {
         reports.extend(report);
         scripts.extend(script);
     }
+    // The reports so far are the Procfiles' (each has a finding), the rest are scripts'.
+    let procfile_reports = reports.len();
     scripts.extend(plan.scripts);
     let scripts = files::dedup(scripts);
 
@@ -55,20 +57,24 @@ pub fn command(args: CheckArgs) -> Exit {
         reports.push(check_script(&mut linter, path));
     }
 
-    let checked = scripts.len() + plan.procfiles.len();
+    // Scripts only: a Procfile is not a script; its release line gets its own line.
+    let checked = scripts.len();
+    let procfile_line = procfile_summary(&plan.procfiles);
     let output = match args.format {
         CheckFormat::Human => {
             let color = std::io::stdout().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let mut text = render::human(&reports, color);
-            text.push_str(&summary(&reports, checked));
+            text.push_str(&procfile_line);
+            text.push_str(&summary(&reports, procfile_reports, checked));
             text.push('\n');
             text
         }
         CheckFormat::Json => render::json(&reports),
         CheckFormat::Github => {
             let mut text = render::github(&reports);
-            text.push_str(&summary(&reports, checked));
+            text.push_str(&procfile_line);
+            text.push_str(&summary(&reports, procfile_reports, checked));
             text.push('\n');
             text
         }
@@ -161,6 +167,26 @@ fn check_procfile(path: &Path) -> (Option<FileReport>, Option<PathBuf>) {
     (Some(report(shown, text, finding)), None)
 }
 
+/// `Procfile: release runs scripts/release.rhai` per Procfile whose release line runs an
+/// existing script with rhrel (a missing one is a finding instead).
+fn procfile_summary(procfiles: &[PathBuf]) -> String {
+    let mut out = String::new();
+    for path in procfiles {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let dir = path.parent().unwrap_or(Path::new(""));
+        if let Some(release) = procfile::release(&text).filter(|r| dir.join(&r.script).is_file()) {
+            out.push_str(&format!(
+                "{}: release runs {}\n",
+                files::shown(path),
+                release.script
+            ));
+        }
+    }
+    out
+}
+
 fn report(shown: String, source: String, finding: Finding) -> FileReport {
     FileReport {
         shown,
@@ -169,8 +195,10 @@ fn report(shown: String, source: String, finding: Finding) -> FileReport {
     }
 }
 
-/// `2 errors in 1 of 4 files`, `1 error, 1 warning in 1 of 1 file`, `4 files checked, no problems`.
-fn summary(reports: &[FileReport], checked: usize) -> String {
+/// `2 errors in 1 of 4 files`, `1 error in the Procfile (1 file checked)`,
+/// `4 files checked, no problems`: files are scripts; the first `procfiles` reports are
+/// Procfiles'.
+fn summary(reports: &[FileReport], procfiles: usize, checked: usize) -> String {
     let all = || reports.iter().flat_map(|r| &r.findings);
     let errors = all().filter(|f| f.is_error()).count();
     let warnings = all().count() - errors;
@@ -178,7 +206,10 @@ fn summary(reports: &[FileReport], checked: usize) -> String {
     if errors + warnings == 0 {
         return format!("{checked} {} checked, no problems", files_word(checked));
     }
-    let with_problems = reports.iter().filter(|r| !r.findings.is_empty()).count();
+    let with_problems = reports[procfiles..]
+        .iter()
+        .filter(|r| !r.findings.is_empty())
+        .count();
     let mut counts = Vec::new();
     if errors > 0 {
         counts.push(format!(
@@ -192,9 +223,11 @@ fn summary(reports: &[FileReport], checked: usize) -> String {
             if warnings == 1 { "" } else { "s" }
         ));
     }
-    format!(
-        "{} in {with_problems} of {checked} {}",
-        counts.join(", "),
-        files_word(checked)
-    )
+    let scripts = format!("{with_problems} of {checked} {}", files_word(checked));
+    let place = match (procfiles > 0, with_problems > 0) {
+        (true, true) => format!("the Procfile and {scripts}"),
+        (true, false) => format!("the Procfile ({checked} {} checked)", files_word(checked)),
+        _ => scripts,
+    };
+    format!("{} in {place}", counts.join(", "))
 }

@@ -57,16 +57,7 @@ impl Deadline {
 
     /// The platform-aware default: below the platform's own kill, so rhrel reports it.
     pub(crate) fn default_limit(get: impl Fn(&str) -> Option<String>) -> (Duration, &'static str) {
-        if get("DYNO").is_some_and(|d| d.starts_with("release.")) {
-            (
-                Duration::from_secs(55 * 60),
-                "default on a Heroku release dyno",
-            )
-        } else if get("RELEASE_COMMAND").is_some() {
-            (Duration::from_secs(4 * 60 + 30), "default on Fly.io")
-        } else {
-            (Duration::from_secs(10 * 60), "default")
-        }
+        crate::platform::default_limit(get)
     }
 
     /// Time left, zero once passed.
