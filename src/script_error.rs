@@ -112,6 +112,8 @@ pub(crate) fn register(module: &mut Module) {
         "body",
         "url",
         "timed_out",
+        "attempts",
+        "elapsed",
     ] {
         module.set_getter_fn(field, move |e: &mut ScriptError| {
             Ok(e.details.get(field).cloned().unwrap_or(Dynamic::UNIT))
@@ -146,6 +148,22 @@ pub(crate) fn register(module: &mut Module) {
     .set_into_module(module, |e: &mut ScriptError, s: ImmutableString| {
         e.message.contains(s.as_str())
     });
+    FuncRegistration::new("annotate")
+        .with_params_info(["error: ?", "fields: Map", "Error"])
+        .with_comments(["/// A caught error with more fields (`e.attempts`, `e.elapsed`, …) for a re-throw; a\n/// value that is not an error becomes one with that text as its message.\n/// ```rhai\n/// try { step(); } catch (e) { throw annotate(e, #{attempts: 3}); }\n/// ```".to_string()])
+        .set_into_module(module, |value: Dynamic, fields: Map| -> Dynamic {
+            let mut err = match value.clone().try_cast::<ScriptError>() {
+                Some(err) => err,
+                None => ScriptError {
+                    message: display(&value),
+                    exit: 1,
+                    details: Map::new(),
+                    origin: None,
+                },
+            };
+            err.details.extend(fields);
+            Dynamic::from(err)
+        });
     module.set_native_fn("to_debug", |e: &mut ScriptError| {
         Ok(format!("Error({:?})", e.message))
     });

@@ -233,3 +233,48 @@ fn dry_run_logs_the_masked_body_and_pretends_an_answer() {
         .stdout_has("body []")
         .output_lacks("s3cr3t-token-value");
 }
+
+#[test]
+fn retry_options_back_off_as_asked_and_rethrow_with_attempts() {
+    Test::new()
+        .script(
+            "import \"std/retry\" as retry;\nlet n = 0;\n\
+             let r = retry::retry(#{ attempts: 4, delay: \"50ms\", backoff: \"linear\" }, || { n += 1; if n < 3 { fail(`boom ${n}`) } n });\n\
+             log(`got ${r}`);\n\
+             try { retry::retry(#{ delay: \"100ms\", backoff: \"fixed\", within: \"350ms\" }, || fail(\"down\")); }\n\
+             catch (e) { log(`gave up: ${e} attempts=${e.attempts} elapsed=${e.elapsed > 0.2}`); }\n\
+             retry::retry(#{ attemps: 2 }, || 1);",
+        )
+        .run()
+        .status(1)
+        .stdout_has("attempt 1/4 failed: boom 1; retrying in 0.05s")
+        .stdout_has("attempt 2/4 failed: boom 2; retrying in 0.1s")
+        .stdout_has("got 3")
+        .stdout_has("attempt 3 failed: down; retrying in 0.1s")
+        .stdout_has("gave up: down attempts=4 elapsed=true")
+        .stderr_has("script.rhai:7:")
+        .stderr_has("unknown option \"attemps\"");
+}
+
+#[test]
+fn wait_for_http_polls_until_the_status_comes() {
+    let server = crate::http_server::Server::start(|_, n| {
+        if n < 2 {
+            crate::http_server::Reply::status(503, "starting")
+        } else {
+            crate::http_server::Reply::status(200, "ok")
+        }
+    });
+    Test::new()
+        .script(&format!(
+            "import \"std/checks\" as checks;\nlet w = checks::wait_for_http(\"{}\", #{{status: 200, timeout: \"20s\", interval: \"100ms\"}});\nlog(`up after ${{w > 0.1}}`);\n\
+             try {{ checks::wait_for_http(\"{}\", #{{status: 204, timeout: \"300ms\", interval: \"100ms\"}}); }} catch (e) {{ log(`${{e}}`); }}",
+            server.url("/health"),
+            server.url("/health")
+        ))
+        .run()
+        .status(0)
+        .stdout_has("waiting for ")
+        .stdout_has("up after true")
+        .stdout_has("did not answer 204 within 0.3s (last: status 200)");
+}

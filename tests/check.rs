@@ -186,7 +186,7 @@ fn std_module_functions_are_checked() {
         .run()
         .status(1)
         .stdout_has("r.rhai:3:1")
-        .stdout_has("`retry::retry` takes 3 arguments, but 1 was given")
+        .stdout_has("`retry::retry` takes 2 or 3 arguments, but 1 was given")
         .stdout_has("r.rhai:4:1")
         .stdout_has("module `std/retry` has no function `retyr`");
 }
