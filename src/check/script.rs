@@ -28,24 +28,22 @@ enum Alias {
 
 impl Linter {
     pub fn new() -> Self {
-        let mut engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
-        // The optimizer drops dead code (`if false { … }`), which must still be checked.
-        engine.set_optimization_level(OptimizationLevel::None);
-        let registry = Registry::of(&engine);
-        Linter {
-            engine,
-            registry,
-            modules: Modules::default(),
-        }
+        let engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
+        Linter::on(engine, Registry::of)
     }
 
     /// The linter a run uses before it starts, on the run's own engine (handed back by
     /// [`Linter::into_engine`]): Rhai's standard functions come from the table checked into
     /// `standard_functions.txt` instead of materializing the lazy package, which was most of a
     /// one-line script's start-up.
-    pub(crate) fn for_run(mut engine: Engine) -> Self {
+    pub(crate) fn for_run(engine: Engine) -> Self {
+        Linter::on(engine, Registry::for_run)
+    }
+
+    fn on(mut engine: Engine, registry: impl FnOnce(&Engine) -> Registry) -> Self {
+        // The optimizer drops dead code (`if false { … }`), which must still be checked.
         engine.set_optimization_level(OptimizationLevel::None);
-        let registry = Registry::for_run(&engine);
+        let registry = registry(&engine);
         Linter {
             engine,
             registry,

@@ -40,12 +40,6 @@ impl Context {
     /// A context that never runs anything: for `rhrel check` and `rhrel api`, which need
     /// the registry but no live run.
     pub(crate) fn inert() -> Ctx {
-        Context::inert_with(true)
-    }
-
-    /// An inert context whose registry carries docs (`true`: `api`, `check`) or only names
-    /// and arity (`false`: the checks a run makes before it starts).
-    pub(crate) fn inert_with(docs: bool) -> Ctx {
         use crate::cli::LogFormat;
         use crate::output::Verbosity;
         use crate::run::deadline::TimeoutSource;
@@ -54,7 +48,7 @@ impl Context {
             script_dir: PathBuf::new(),
             args: Vec::new(),
             dry_run: true,
-            docs,
+            docs: true,
             policy: Policy::deny_all(),
             stop: Arc::new(Stop::default()),
             deadline: Deadline::new(std::time::Duration::from_secs(1), TimeoutSource::Flag),
