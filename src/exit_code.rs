@@ -44,6 +44,24 @@ impl Exit {
     /// The largest code a script may choose with `fail(msg, n)` or `exit(n)`.
     pub const MAX_CUSTOM: i64 = 125;
 
+    /// The codes in a script's range (1 to 125) that rhrel itself gives a meaning: a script
+    /// choosing one makes its own failure read as rhrel's. `rhrel check` warns on them.
+    pub const RESERVED: &'static [(Exit, &'static str)] = &[
+        (Exit::Usage, "usage error"),
+        (Exit::Compile, "the script does not compile"),
+        (Exit::NoInput, "the script file is missing"),
+        (Exit::Internal, "internal error in rhrel"),
+        (Exit::Timeout, "the timeout fired"),
+    ];
+
+    /// What rhrel means by `code` when a script should not choose it, else `None`.
+    pub fn reserved_meaning(code: i64) -> Option<&'static str> {
+        Self::RESERVED
+            .iter()
+            .find(|(exit, _)| i64::from(exit.code()) == code)
+            .map(|(_, meaning)| *meaning)
+    }
+
     /// The numeric process exit code.
     pub fn code(self) -> u8 {
         match self {
@@ -90,6 +108,15 @@ mod tests {
             let row = format!("| {code} |");
             assert!(readme.contains(&row), "README lacks exit-code row {row}");
         }
+    }
+
+    #[test]
+    fn reserved_codes_are_the_ones_rhrel_uses_below_126() {
+        let used: Vec<i64> = (1..=Exit::MAX_CUSTOM)
+            .filter(|n| Exit::reserved_meaning(*n).is_some())
+            .collect();
+        assert_eq!(used, [2, 65, 66, 70, 124]);
+        assert_eq!(Exit::reserved_meaning(3), None);
     }
 
     #[test]

@@ -63,7 +63,7 @@ fn load(engine: &Engine, target: &Target, import: &str) -> Result<ModuleFns, Str
             format!("{}{name}", crate::stdlib::PREFIX),
         ),
         Target::File(path) => (
-            crate::run::script_file::read(path).map_err(|(_, msg)| msg)?,
+            crate::run::script_file::read(path).map_err(|e| e.to_string())?,
             path.display().to_string(),
         ),
     };

@@ -89,9 +89,11 @@ pub(crate) fn stop_all(ctx: &Context) {
         return;
     }
     for g in &live {
-        ctx.out.diag(
-            Level::Info,
+        ctx.out.event(
+            Level::Warn,
+            "stop",
             &format!("stopping process group {g}, still running at the end of the run"),
+            serde_json::json!({ "process_group": g, "reason": "the run is ending" }),
         );
     }
     terminate(&live);

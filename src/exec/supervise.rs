@@ -306,13 +306,18 @@ fn announce(ctx: &Context, job: &Job, pgid: i32, cause: Cause) {
         (_, Some(StopReason::Memory(..))) => "rhrel went over its memory limit".into(),
         _ => "the run is ending".into(),
     };
-    ctx.out.diag(
-        Level::Info,
+    ctx.out.event(
+        Level::Warn,
+        "stop",
         &format!(
             "stopping `{}` (process group {pgid}): {why}; SIGKILL follows after {}s",
             job.shown,
             GRACE.as_secs()
         ),
+        serde_json::json!({
+            "command": job.shown, "process_group": pgid, "reason": why,
+            "grace_ms": GRACE.as_millis() as u64,
+        }),
     );
 }
 

@@ -130,6 +130,30 @@ impl Output {
         }
     }
 
+    /// One of rhrel's own events (a task's start and end, the summary, a stop): `text` as a
+    /// note (or, at `warn` and above, a diagnostic) in text format; in JSON, one object whose
+    /// `event` names it, with `fields` beside `msg`. Every string in it is masked.
+    pub fn event(&self, level: Level, event: &str, text: &str, fields: serde_json::Value) {
+        if !self.enabled || !(level >= Level::Warn || self.shows(level)) {
+            return;
+        }
+        match self.format {
+            LogFormat::Text if level >= Level::Warn => self.diag(level, text),
+            LogFormat::Text => self.emit(Stream::Stderr, level, text, None),
+            LogFormat::Json => {
+                let mut obj = serde_json::json!({
+                    "ts": now(), "level": level.name(), "source": "rhrel", "event": event,
+                });
+                if let (serde_json::Value::Object(extra), Some(o)) = (fields, obj.as_object_mut()) {
+                    o.extend(extra);
+                }
+                obj["msg"] = text.into();
+                self.mask_strings(&mut obj);
+                write_raw(Stream::Stderr, format!("{obj}\n").as_bytes());
+            }
+        }
+    }
+
     /// Complete lines of a child's output, relayed in one write (lines end with `\n`).
     pub fn relay(&self, stream: Stream, lines: &[u8]) {
         if !self.enabled {
@@ -168,6 +192,16 @@ impl Output {
         match self.masker().as_ref() {
             Some(m) => m.mask_str(text).into_owned(),
             None => text.to_string(),
+        }
+    }
+
+    /// Masks every string inside a JSON value, in place.
+    fn mask_strings(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => *text = self.mask(text),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.mask_strings(v)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.mask_strings(v)),
+            _ => {}
         }
     }
 

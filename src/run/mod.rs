@@ -50,14 +50,10 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     let clock = Instant::now();
     let source = match crate::run::script_file::read(&config.script) {
         Ok(source) => source,
-        Err((exit, msg)) => {
+        Err(err) => {
+            let (exit, msg) = (err.exit(), err.to_string());
             out.diag(Level::Error, &msg);
-            let kind = if exit == Exit::Compile {
-                "compile_error"
-            } else {
-                "failed"
-            };
-            let outcome = Outcome::new(exit, kind, Some(msg));
+            let outcome = Outcome::new(exit, err.outcome_kind(), Some(msg));
             crate::run::report::write(&config, None, &out, started, &outcome);
             return exit;
         }
@@ -104,7 +100,14 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     crate::api::exec::stop_children(&ctx);
     crate::api::task::summary(&ctx, &outcome);
     if let Some(msg) = &outcome.error {
-        if outcome.exit != Exit::Success {
+        if outcome.kind == "timeout" {
+            out.event(
+                Level::Error,
+                "timeout",
+                msg,
+                serde_json::json!({ "timeout_ms": ctx.deadline.limit.as_millis() as u64 }),
+            );
+        } else if outcome.exit != Exit::Success {
             out.diag(Level::Error, msg);
         }
     }
@@ -226,7 +229,7 @@ fn evaluate_on_thread<'s>(
 
 fn crashed() -> Outcome {
     let msg = "the script's evaluation crashed (a bug in rhrel)";
-    Outcome::new(Exit::Internal, "failed", Some(msg.into()))
+    Outcome::new(Exit::Internal, "internal_error", Some(msg.into()))
 }
 
 /// Compiles and evaluates the script on the current thread, within `stack_budget` bytes of

@@ -9,7 +9,6 @@ use crate::output::{Level, Output};
 use crate::run::config::RunConfig;
 use crate::run::context::Context;
 use crate::run::outcome::Outcome;
-use crate::run::task::TaskStatus;
 
 /// Writes the report when `--report` was given; a failure to write is a warning only.
 pub(crate) fn write(
@@ -46,11 +45,7 @@ fn build(
                 .map(|t| {
                     json!({
                         "name": t.name,
-                        "status": match t.status {
-                            TaskStatus::Ok => "ok",
-                            TaskStatus::Failed => "failed",
-                            TaskStatus::Interrupted => "interrupted",
-                        },
+                        "status": t.status.name(),
                         "started_at": stamp(t.started_at),
                         "duration_ms": t.duration_ms,
                         "error": t.error,
@@ -85,6 +80,7 @@ fn build(
         "duration_ms": (finished - started).num_milliseconds().max(0),
         "exit_code": outcome.exit.code(),
         "outcome": outcome.kind,
+        "exit_code_by": outcome.code_chosen_by(),
         "error": outcome.error,
         "tasks": tasks,
         "hooks": hooks,
