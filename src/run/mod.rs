@@ -268,8 +268,8 @@ fn evaluate(
             Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
         },
     };
-    if let Err(msg) = crate::run::imports::prepare(&mut engine, &ast, ctx) {
-        return ScriptEnd::Compile(msg);
+    if let Err(err) = crate::run::imports::prepare(&mut engine, &ast, ctx) {
+        return ScriptEnd::Compile(err.to_string());
     }
     match engine.run_ast(&ast) {
         Ok(()) => ScriptEnd::Finished,
