@@ -44,11 +44,7 @@ impl Outcome {
                     Outcome::new(Exit::Timeout, "timeout", Some(ctx.deadline.message()))
                 }
                 StopReason::Signal(sig) => {
-                    let name = if sig == libc::SIGINT {
-                        "SIGINT"
-                    } else {
-                        "SIGTERM"
-                    };
+                    let name = crate::run::signals::name(sig);
                     Outcome::new(
                         Exit::for_signal(sig),
                         "interrupted",
@@ -186,6 +182,11 @@ fn limit_hint(err: &EvalAltResult) -> String {
         }
         EvalAltResult::ErrorDataTooLarge(what, _) => {
             let limit = match what.as_str() {
+                w if w.starts_with("Nesting") => {
+                    return "a value nested deeper than 128 levels of arrays and maps (nesting \
+                            limit: printing or dropping it could overflow the stack)"
+                        .into()
+                }
                 w if w.contains("string") => format!("{MAX_STRING_SIZE} bytes (string size limit)"),
                 w if w.contains("array") || w.contains("Array") => {
                     format!("{MAX_ARRAY_SIZE} elements (array size limit)")
