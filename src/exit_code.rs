@@ -24,6 +24,10 @@ pub enum Exit {
     Interrupted,
     /// SIGTERM.
     Terminated,
+    /// SIGHUP (handled like SIGTERM).
+    HungUp,
+    /// SIGQUIT (handled like SIGTERM).
+    Quit,
 }
 
 impl Exit {
@@ -37,7 +41,9 @@ impl Exit {
         ("66", "the script file is missing, a directory, or unreadable"),
         ("70", "internal error in rhrel itself (a bug: please report it)"),
         ("124", "the timeout fired"),
+        ("129", "hung up: SIGHUP, handled like SIGTERM"),
         ("130", "interrupted by SIGINT"),
+        ("131", "SIGQUIT, handled like SIGTERM"),
         ("143", "terminated by SIGTERM"),
     ];
 
@@ -75,6 +81,8 @@ impl Exit {
             Exit::Timeout => 124,
             Exit::Interrupted => 130,
             Exit::Terminated => 143,
+            Exit::HungUp => 129,
+            Exit::Quit => 131,
         }
     }
 
@@ -89,10 +97,11 @@ impl Exit {
 
     /// The exit for a signal number rhrel handles.
     pub fn for_signal(signal: i32) -> Exit {
-        if signal == libc::SIGINT {
-            Exit::Interrupted
-        } else {
-            Exit::Terminated
+        match signal {
+            libc::SIGINT => Exit::Interrupted,
+            libc::SIGHUP => Exit::HungUp,
+            libc::SIGQUIT => Exit::Quit,
+            _ => Exit::Terminated,
         }
     }
 }

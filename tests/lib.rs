@@ -14,6 +14,7 @@ mod e2e_redis;
 mod env;
 mod exec;
 mod files;
+mod hardening;
 mod hooks;
 mod http;
 mod http_server;

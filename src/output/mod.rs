@@ -4,10 +4,10 @@
 //! It imports nothing above it: `run/`, `api/`, `exec/` and `http/` hand it bytes, and it
 //! never calls back into them.
 
-use std::io::Write;
 use std::sync::{Mutex, MutexGuard};
 
 pub(crate) mod mask;
+pub(crate) mod writer;
 
 use mask::Masker;
 
@@ -73,6 +73,8 @@ pub struct Output {
     /// Built on first use from the environment: a script that prints nothing pays nothing.
     masker: Mutex<Option<Masker>>,
     mask_vars: Vec<String>,
+    /// The bounded queue to stdout and stderr and its thread (`writer.rs`).
+    writer: writer::Writer,
 }
 
 impl Output {
@@ -91,6 +93,7 @@ impl Output {
             enabled: true,
             masker: Mutex::new(None),
             mask_vars,
+            writer: writer::Writer::default(),
         }
     }
 
@@ -159,13 +162,13 @@ impl Output {
         if !self.enabled {
             return;
         }
-        let masker = self.masker();
-        let masked = match masker.as_ref() {
-            Some(m) => m.mask_bytes(lines),
-            None => std::borrow::Cow::Borrowed(lines),
+        // Masked, then the masker is free again before the write (which may wait for room).
+        let masked = match self.masker().as_ref() {
+            Some(m) => m.mask_bytes(lines).into_owned(),
+            None => lines.to_vec(),
         };
         match self.format {
-            LogFormat::Text => write_raw(stream, &masked),
+            LogFormat::Text => self.writer.write(stream, masked),
             LogFormat::Json => {
                 let mut buf = Vec::with_capacity(masked.len() + 64);
                 let name = if stream == Stream::Stdout {
@@ -182,7 +185,7 @@ impl Output {
                     buf.extend_from_slice(obj.to_string().as_bytes());
                     buf.push(b'\n');
                 }
-                write_raw(stream, &buf);
+                self.writer.write(stream, buf);
             }
         }
     }
@@ -280,7 +283,25 @@ impl Output {
                 format!("{obj}\n")
             }
         };
-        write_raw(stream, line.as_bytes());
+        self.writer.write(stream, line.into_bytes());
+    }
+
+    /// The run is stopping (deadline, signal): a stalled reader may hold a write only briefly
+    /// from now on; what does not fit is dropped and counted.
+    pub fn stopping(&self) {
+        self.writer.stopping();
+    }
+
+    /// Waits until what was written has reached the streams, at most `within` (less when the
+    /// reader takes nothing for a while); the rest is counted as dropped.
+    pub fn flush(&self, within: std::time::Duration) -> bool {
+        self.writer
+            .flush(within, within.min(std::time::Duration::from_secs(1)))
+    }
+
+    /// Bytes that could not be written (`output_dropped_bytes` in the report).
+    pub fn dropped_bytes(&self) -> u64 {
+        self.writer.dropped()
     }
 }
 
@@ -291,19 +312,4 @@ fn env_pairs() -> std::env::VarsOs {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// One write and a flush: the platform streams our output line by line.
-fn write_raw(stream: Stream, bytes: &[u8]) {
-    // A closed pipe must not panic or abort the run: output errors are ignored.
-    let _ = match stream {
-        Stream::Stdout => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes).and_then(|_| out.flush())
-        }
-        Stream::Stderr => {
-            let mut err = std::io::stderr().lock();
-            err.write_all(bytes).and_then(|_| err.flush())
-        }
-    };
 }

@@ -7,8 +7,10 @@
 //! `api/`, `exec/` and `http/` take. It reaches `api/` only to build the engine's host module
 //! (`engine.rs`), never a script function directly.
 
+pub(crate) mod backstop;
 mod config;
 pub(crate) mod context;
+pub(crate) mod crash;
 pub(crate) mod deadline;
 pub(crate) mod engine;
 pub(crate) mod hooks;
@@ -24,6 +26,7 @@ pub(crate) mod signals;
 pub(crate) mod stack;
 pub(crate) mod stop;
 pub(crate) mod task;
+pub(crate) mod wait_io;
 
 pub use config::RunConfig;
 
@@ -38,7 +41,7 @@ use crate::run::context::{Context, Ctx};
 use crate::run::deadline::{Deadline, TimeoutSource};
 use crate::run::hooks::{HookSettings, Registry};
 use crate::run::outcome::{from_runtime, locate, Outcome, ScriptEnd};
-use crate::run::stop::Stop;
+use crate::run::stop::{Stop, StopReason};
 use crate::run::task::TaskLog;
 
 /// Stack of the script thread: deep enough for the call-depth and nesting limits.
@@ -64,6 +67,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
     }
     crate::run::signals::start_run();
+    crate::exec::reaper::become_subreaper();
     let settings = HookSettings {
         budget: config.hook_timeout,
         source: config.hook_timeout_source.clone(),
@@ -92,12 +96,15 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         deadline,
         out.clone(),
     );
+    let backstop = crate::run::backstop::Backstop::start(&ctx, config.max_memory);
+    crate::run::crash::install();
     let outcome = match crate::run::stack::main_thread_budget() {
         Some(budget) => evaluate_here(&ctx, &source, &settings, budget),
         None => std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, &settings)),
     };
 
     crate::api::exec::stop_children(&ctx);
+    crate::exec::reaper::stop_descendants(&out, crate::exec::process_group::GRACE);
     crate::api::task::summary(&ctx, &outcome);
     if let Some(msg) = &outcome.error {
         if outcome.kind == "timeout" {
@@ -111,7 +118,23 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
             out.diag(Level::Error, msg);
         }
     }
+    // What is still queued for a stalled reader gets a bounded time (shorter when the run was
+    // stopped), within the kill grace; the rest is counted in the report.
+    let flush = match ctx.stop.reason() {
+        Some(StopReason::Deadline | StopReason::Signal(_)) => backstop::BOUND,
+        _ => crate::exec::process_group::GRACE,
+    };
+    backstop::arm(
+        flush + backstop::BOUND,
+        outcome.exit,
+        "the end of the run (writing its output)",
+    );
+    out.flush(flush);
     crate::run::report::write(&config, Some(&ctx), &out, started, &outcome);
+    out.flush(backstop::BOUND);
+    if let Some(backstop) = backstop {
+        backstop.end();
+    }
     outcome.exit
 }
 
@@ -150,7 +173,7 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
     let outcome = std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, &settings));
     crate::api::exec::stop_children(&ctx);
     // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
-    stop.request(crate::run::stop::StopReason::Exit(0));
+    stop.request(StopReason::Exit(0));
     let watchdog = ctx.watchdog.get().and_then(|w| w.lock().ok()?.take());
     if let Some(watchdog) = watchdog {
         let _ = watchdog.join();
@@ -197,6 +220,16 @@ fn evaluate_here(ctx: &Ctx, source: &str, settings: &HookSettings, budget: usize
         Ok(end) => Outcome::decide(ctx, end),
         Err(_) => crashed(),
     };
+    // The script has ended: the clean-up and the hooks have the kill grace and their budget.
+    backstop::script_ended();
+    backstop::arm(
+        crate::exec::process_group::GRACE
+            + settings.budget
+            + crate::exec::process_group::GRACE
+            + 2 * backstop::BOUND,
+        outcome.exit,
+        "the end of its script (the kill grace and the hooks' budget)",
+    );
     crate::api::exec::stop_children(ctx);
     crate::run::hooks::run(ctx, &outcome, registry.take(), settings, budget);
     outcome
@@ -214,6 +247,7 @@ fn evaluate_on_thread<'s>(
         .name("rhrel-script".into())
         .stack_size(SCRIPT_STACK_BYTES)
         .spawn_scoped(scope, move || {
+            crate::run::crash::guard_this_thread();
             let budget = crate::run::stack::thread_budget(SCRIPT_STACK_BYTES);
             evaluate_here(ctx, source, settings, budget)
         });

@@ -54,11 +54,7 @@ impl Outcome {
                     Outcome::new(Exit::Timeout, "timeout", Some(ctx.deadline.message()))
                 }
                 StopReason::Signal(sig) => {
-                    let name = if sig == libc::SIGINT {
-                        "SIGINT"
-                    } else {
-                        "SIGTERM"
-                    };
+                    let name = crate::run::signals::name(sig);
                     Outcome::new(
                         Exit::for_signal(sig),
                         "interrupted",
@@ -226,6 +222,11 @@ fn limit_hint(err: &EvalAltResult) -> String {
             format!("{msg}: more than {MAX_CALL_LEVELS} nested function calls (call depth limit)")
         }
         EvalAltResult::ErrorDataTooLarge(what, _) => {
+            if what.starts_with("Nesting of arrays and maps") {
+                return "a value nested deeper than 128 levels of arrays and maps (nesting \
+                        limit: printing or dropping it could overflow the stack)"
+                    .into();
+            }
             let limit = size_limit(what).unwrap_or_else(|| "a sandbox size limit".into());
             format!("{msg}: the limit is {limit}")
         }

@@ -20,7 +20,9 @@ pub(crate) fn write(
 ) {
     let Some(path) = &config.report else { return };
     let finished = chrono::Utc::now();
-    let report = build(config, ctx, started, finished, outcome);
+    let mut report = build(config, ctx, started, finished, outcome);
+    // Lines a stalled reader never took (output/writer.rs).
+    report["output_dropped_bytes"] = out.dropped_bytes().into();
     let text = out.mask(&format!("{report:#}\n"));
     if let Err(e) = std::fs::write(path, text) {
         out.diag(
