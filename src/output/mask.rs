@@ -1,8 +1,11 @@
 //! The masker: every form of every secret (`forms.rs`) in Aho-Corasick automata that find each
 //! occurrence, overlapping ones included, and replace their union with `***`.
 //!
-//! Building is linear in the size of the forms (a contiguous NFA: the DFA that the crate
-//! would pick for a few patterns takes quadratic time on a long repetitive secret). Secrets
+//! Building is linear in the size of the forms, and cheap for long ones: the automaton (a
+//! contiguous NFA; the DFA the crate would pick for a few patterns takes quadratic time on a
+//! long repetitive secret) holds only the first `ANCHOR` bytes of a long form, and where that
+//! start is found, a substring search (`memchr::memmem`, linear time) finds the whole form,
+//! runs of a periodic one in one step. Secrets
 //! added at run time go into a small automaton of their own, merged with its neighbours as
 //! they grow (like a binary counter), so `mask(value)` costs about the size of the value, not
 //! of every secret so far. A build that fails is an error the caller must not ignore: nothing
@@ -25,6 +28,10 @@ pub(crate) const MAX_SECRET_BYTES: usize = 1 << 20;
 /// Forms built into one automaton at a time at start-up: between two batches the build
 /// checks whether it should stop (a signal), so start-up stays interruptible.
 const BATCH_BYTES: usize = 256 * 1024;
+
+/// Forms longer than this go into the automaton by their first this many bytes (see above).
+/// Small in unit tests, so the property test exercises both paths.
+const ANCHOR: usize = if cfg!(test) { 8 } else { 128 };
 
 /// Why the masker could not be built.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,6 +57,8 @@ pub(crate) struct Masker {
 struct Level {
     matcher: AhoCorasick,
     edges: Vec<(u128, u128)>,
+    /// For a form longer than `ANCHOR`, its searcher (the pattern is only its start).
+    long: Vec<Option<Long>>,
     bytes: usize,
     /// The forms, kept to merge small levels; empty for the large ones built at start-up.
     forms: Vec<Form>,
@@ -139,20 +148,31 @@ impl Masker {
     /// (overlapping secrets too) becomes one `***`.
     pub(crate) fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
         let mut spans = Vec::new();
-        for level in &self.levels {
+        // Long forms whose start was seen: (level, pattern, where).
+        let mut long_hits: Vec<(usize, usize, usize)> = Vec::new();
+        for (l, level) in self.levels.iter().enumerate() {
             if !level.matcher.is_match(bytes) {
                 continue;
             }
             for m in level.matcher.find_overlapping_iter(bytes) {
-                let (before, after) = level.edges[m.pattern().as_usize()];
-                let (mut start, mut end) = (m.start(), m.end());
-                if start > 0 && in_set(before, bytes[start - 1]) {
-                    start -= 1;
+                let id = m.pattern().as_usize();
+                if level.long[id].is_some() {
+                    if !long_hits.iter().any(|&(hl, hid, _)| hl == l && hid == id) {
+                        long_hits.push((l, id, m.start()));
+                    }
+                    continue;
                 }
-                if end < bytes.len() && in_set(after, bytes[end]) {
-                    end += 1;
-                }
+                let (start, end) = widen(bytes, level.edges[id], m.start(), m.end());
                 push_span(&mut spans, start, end);
+            }
+        }
+        for (l, id, from) in long_hits {
+            let level = &self.levels[l];
+            if let Some(long) = &level.long[id] {
+                long.find_all(bytes, from, |start, end| {
+                    let (start, end) = widen(bytes, level.edges[id], start, end);
+                    spans.push((start, end));
+                });
             }
         }
         if spans.is_empty() {
@@ -160,16 +180,18 @@ impl Masker {
         }
         spans.sort_unstable();
         let mut out = Vec::with_capacity(bytes.len());
+        // Stretches that overlap or touch become one `***`.
         let mut at = 0;
+        let mut open = false;
         for (start, end) in spans {
-            if end <= at {
+            if open && start <= at {
+                at = at.max(end);
                 continue;
             }
-            if start >= at {
-                out.extend_from_slice(&bytes[at..start]);
-                out.extend_from_slice(REPLACEMENT.as_bytes());
-            }
+            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(REPLACEMENT.as_bytes());
             at = end;
+            open = true;
         }
         out.extend_from_slice(&bytes[at..]);
         Cow::Owned(out)
@@ -199,15 +221,89 @@ impl Level {
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
             .kind(Some(AhoCorasickKind::ContiguousNFA))
-            .build(forms.iter().map(|f| f.text.as_bytes()))
+            .build(
+                forms
+                    .iter()
+                    .map(|f| &f.text.as_bytes()[..f.text.len().min(ANCHOR)]),
+            )
             .map_err(|e| BuildError::Failed(format!("the masking automaton: {e}")))?;
         Ok(Level {
             matcher,
             edges: forms.iter().map(|f| (f.before, f.after)).collect(),
+            long: forms
+                .iter()
+                .map(|f| (f.text.len() > ANCHOR).then(|| Long::new(f.text.as_bytes())))
+                .collect(),
             bytes: forms.iter().map(|f| f.text.len()).sum(),
             forms: if keep { forms } else { Vec::new() },
         })
     }
+}
+
+/// A long form: found by substring search from where its start was seen.
+struct Long {
+    finder: memchr::memmem::Finder<'static>,
+    /// Its smallest period: occurrences a period apart continue one another.
+    period: usize,
+}
+
+impl Long {
+    fn new(form: &[u8]) -> Self {
+        Long {
+            finder: memchr::memmem::Finder::new(form).into_owned(),
+            period: smallest_period(form),
+        }
+    }
+
+    /// Calls `found(start, end)` for stretches covered by occurrences at or after `from`: an
+    /// occurrence, then as many more one period on as the text continues the period (they
+    /// are found without searching again, so a long run of a repetitive secret is linear).
+    fn find_all(&self, bytes: &[u8], mut from: usize, mut found: impl FnMut(usize, usize)) {
+        let len = self.finder.needle().len();
+        let p = self.period;
+        while let Some(i) = bytes.get(from..).and_then(|rest| self.finder.find(rest)) {
+            let start = from + i;
+            let mut end = start + len;
+            while end + p <= bytes.len() && bytes[end..end + p] == bytes[end - p..end] {
+                end += p;
+            }
+            found(start, end);
+            // Another occurrence past the run overlaps it by less than a period.
+            from = end - p + 1;
+        }
+    }
+}
+
+/// The smallest `p` with `form[i] == form[i + p]` for every `i` (KMP's failure function).
+fn smallest_period(form: &[u8]) -> usize {
+    let mut fail = vec![0u32; form.len()];
+    let mut k = 0usize;
+    for i in 1..form.len() {
+        while k > 0 && form[i] != form[k] {
+            k = fail[k - 1] as usize;
+        }
+        if form[i] == form[k] {
+            k += 1;
+        }
+        fail[i] = k as u32;
+    }
+    form.len() - fail.last().map_or(0, |&k| k as usize)
+}
+
+/// A match widened by the edge characters around it (see [`Form`]).
+fn widen(
+    bytes: &[u8],
+    (before, after): (u128, u128),
+    mut start: usize,
+    mut end: usize,
+) -> (usize, usize) {
+    if start > 0 && in_set(before, bytes[start - 1]) {
+        start -= 1;
+    }
+    if end < bytes.len() && in_set(after, bytes[end]) {
+        end += 1;
+    }
+    (start, end)
 }
 
 /// Adds `[start, end)` to the spans, joined with the last ones it overlaps (matches come by

@@ -217,6 +217,26 @@ fn a_long_repetitive_secret_builds() {
 }
 
 #[test]
+fn runs_of_a_periodic_secret_are_masked_whole() {
+    let secret = "ab".repeat(40);
+    let m = masker(&[&secret]);
+    assert_eq!(m.mask_str(&format!("x{}a y", "ab".repeat(1000))), "x***a y");
+    // Far longer than the secret, and linear: one search, then the run is followed.
+    let m = masker(&[&"a".repeat(64 * 1024)]);
+    assert_eq!(m.mask_str(&format!("<{}>", "a".repeat(1 << 20))), "<***>");
+    let near = format!("{}b", "a".repeat(64 * 1024 - 1)).repeat(16);
+    assert_eq!(m.mask_str(&near), near);
+}
+
+#[test]
+fn periods() {
+    assert_eq!(smallest_period(b"abcabcab"), 3);
+    assert_eq!(smallest_period(b"aaaa"), 1);
+    assert_eq!(smallest_period(b"abcd"), 4);
+    assert_eq!(smallest_period(b"aabaa"), 3);
+}
+
+#[test]
 fn too_many_secret_bytes_fail_the_build() {
     let big = "k".repeat(MAX_SECRET_BYTES / 2 + 1);
     let other = "j".repeat(MAX_SECRET_BYTES / 2 + 1);
@@ -286,7 +306,27 @@ mod property {
             .map(move |i| (i, needle))
     }
 
+    /// A secret made of one short unit repeated, and text with more of it around.
+    fn periodic() -> impl Strategy<Value = (String, String, String)> {
+        (r"[ab'\\<]{1,3}", 3..12usize, 0..20usize, 0..20usize).prop_map(|(unit, k, m, n)| {
+            let secret = unit.repeat(k.max(6usize.div_ceil(unit.len())));
+            (secret, unit.repeat(m), unit.repeat(n))
+        })
+    }
+
     proptest! {
+        // A repetitive secret inside runs of its own unit: the union of every overlapping
+        // occurrence is masked, as the slow reference finds it.
+        #[test]
+        fn periodic_secrets((secret, before, after) in periodic(), tail in text()) {
+            let m = Masker::build([secret.clone()], &|| false).unwrap();
+            let registered = forms(&secret);
+            for f in &registered {
+                let text = format!("{before}{}{after}{tail}", f.text);
+                prop_assert_eq!(m.mask_str(&text).into_owned(), reference(&registered, &text), "in {:?}", text);
+            }
+        }
+
         // Each form of each secret, inside random text with random line breaks, through the
         // run's `Output` (`mask`, as log lines are) and the relay's byte path: none survives.
         #[test]
