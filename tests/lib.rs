@@ -23,6 +23,7 @@ mod in_process;
 mod init;
 mod json;
 mod log_events;
+mod masking;
 mod packaging;
 mod safety;
 mod sandbox;

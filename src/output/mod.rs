@@ -4,12 +4,15 @@
 //! It imports nothing above it: `run/`, `api/`, `exec/` and `http/` hand it bytes, and it
 //! never calls back into them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+pub(crate) mod forms;
 pub(crate) mod mask;
+pub(crate) mod sources;
 pub(crate) mod writer;
 
-use mask::Masker;
+use mask::{BuildError, Masker};
 
 /// How lines are written: plain text, or one JSON object per line (`--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -75,6 +78,8 @@ pub struct Output {
     mask_vars: Vec<String>,
     /// The bounded queue to stdout and stderr and its thread (`writer.rs`).
     writer: writer::Writer,
+    /// The masker could not be built or grown: nothing more is written (fail closed).
+    withheld: AtomicBool,
 }
 
 impl Output {
@@ -94,6 +99,7 @@ impl Output {
             masker: Mutex::new(None),
             mask_vars,
             writer: writer::Writer::default(),
+            withheld: AtomicBool::new(false),
         }
     }
 
@@ -152,20 +158,27 @@ impl Output {
                 }
                 obj["msg"] = text.into();
                 self.mask_strings(&mut obj);
-                write_raw(Stream::Stderr, format!("{obj}\n").as_bytes());
+                self.writer
+                    .write(Stream::Stderr, format!("{obj}\n").into_bytes());
             }
         }
     }
 
     /// Complete lines of a child's output, relayed in one write (lines end with `\n`).
     pub fn relay(&self, stream: Stream, lines: &[u8]) {
-        if !self.enabled {
+        if !self.enabled || self.is_withheld() {
             return;
         }
         // Masked, then the masker is free again before the write (which may wait for room).
-        let masked = match self.masker().as_ref() {
-            Some(m) => m.mask_bytes(lines).into_owned(),
-            None => lines.to_vec(),
+        let masked = {
+            let masker = self.masker();
+            if self.is_withheld() {
+                return;
+            }
+            match masker.as_ref() {
+                Some(m) => m.mask_bytes(lines).into_owned(),
+                None => lines.to_vec(),
+            }
         };
         match self.format {
             LogFormat::Text => self.writer.write(stream, masked),
@@ -192,8 +205,10 @@ impl Output {
 
     /// Masks a text that rhrel writes elsewhere (the report file).
     pub fn mask(&self, text: &str) -> String {
-        match self.masker().as_ref() {
+        let masker = self.masker();
+        match masker.as_ref() {
             Some(m) => m.mask_str(text).into_owned(),
+            None if self.is_withheld() => mask::REPLACEMENT.to_string(),
             None => text.to_string(),
         }
     }
@@ -208,6 +223,33 @@ impl Output {
         }
     }
 
+    /// Builds the masker from the environment before anything is written, so a run can end
+    /// before its first line when it cannot mask; `interrupted` is asked between batches of a
+    /// large build (a signal during start-up).
+    pub fn prepare(&self, interrupted: &dyn Fn() -> bool) -> Result<(), PrepareError> {
+        let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_some() || self.is_withheld() {
+            return Ok(());
+        }
+        match Masker::build(self.env_secrets(), interrupted) {
+            Ok(m) => {
+                *guard = Some(m);
+                Ok(())
+            }
+            Err(BuildError::Interrupted) => Err(PrepareError::Interrupted),
+            Err(BuildError::Failed(why)) => {
+                let msg = format!("cannot mask secrets: {why}");
+                self.withhold(&format!("{msg}; the run stops before its first line"));
+                Err(PrepareError::Failed(msg))
+            }
+        }
+    }
+
+    /// Whether output is withheld because masking failed.
+    pub fn is_withheld(&self) -> bool {
+        self.withheld.load(Ordering::Relaxed)
+    }
+
     /// `mask` for the panic hook: never waits for the masker (the panicking thread may hold
     /// it); `None` when it is busy, so the caller can drop the text rather than leak it.
     pub fn try_mask(&self, text: &str) -> Option<String> {
@@ -216,50 +258,100 @@ impl Output {
             Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => return None,
         };
+        if self.is_withheld() {
+            return None;
+        }
         Some(match guard.as_ref() {
             Some(m) => m.mask_str(text).into_owned(),
-            None => Masker::from_env(env_pairs(), &self.mask_names())
+            None => Masker::build(self.env_secrets(), &|| false)
+                .ok()?
                 .mask_str(text)
                 .into_owned(),
         })
     }
 
-    fn mask_names(&self) -> Vec<&str> {
-        self.mask_vars.iter().map(String::as_str).collect()
+    fn env_secrets(&self) -> Vec<String> {
+        let names: Vec<&str> = self.mask_vars.iter().map(String::as_str).collect();
+        sources::from_env(env_pairs(), &names)
     }
 
     /// A variable the script hands to a child (`exec(…, #{env: …})`): secret by the same rules
     /// as rhrel's own environment (its name, `RHREL_MASK_VARS`, a URL password).
     pub fn add_env_secret(&self, name: &str, value: &str) {
-        if mask::is_secret_name(name) || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name))
-        {
+        let named = sources::is_secret_name(name)
+            || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if named {
             self.add_secret(value);
         }
-        if let Some(password) = mask::url_password(value) {
-            self.add_secret(&password);
+        if let Some(credential) = sources::url_secrets(value, named) {
+            self.add_secret(&credential);
         }
     }
 
-    /// Registers a secret found at run time (`mask(value)`).
+    /// Registers a secret found at run time (an `Authorization` header, a URL password); when
+    /// it cannot be masked, output is withheld from then on.
     pub fn add_secret(&self, secret: &str) {
-        if let Some(m) = self.masker().as_mut() {
-            m.add(secret);
+        let _ = self.mask_secret(secret);
+    }
+
+    /// `mask(value)`: registers a secret, or says why it cannot be masked (output is then
+    /// withheld, as for [`Output::add_secret`]).
+    pub fn mask_secret(&self, secret: &str) -> Result<(), String> {
+        let mut guard = self.masker();
+        let Some(m) = guard.as_mut() else {
+            return Err("cannot mask secrets: output is withheld".to_string());
+        };
+        match m.add(secret) {
+            Ok(()) => Ok(()),
+            Err(BuildError::Interrupted) => Ok(()),
+            Err(BuildError::Failed(why)) => {
+                let msg = format!("cannot mask secrets: {why}");
+                self.withhold(&format!("{msg}; all further output is withheld"));
+                *guard = None;
+                Err(msg)
+            }
+        }
+    }
+
+    /// Ends all output with a last line that holds no secret (a constant): for a run that
+    /// stops before its masker is built.
+    pub fn withhold_after(&self, last_line: &'static str) {
+        self.withhold(last_line);
+    }
+
+    /// Fails closed: writes `line` (which must hold no secret) once, on stderr, and nothing
+    /// more after it.
+    fn withhold(&self, line: &str) {
+        if !self.withheld.swap(true, Ordering::SeqCst) && self.enabled {
+            self.writer.write(
+                Stream::Stderr,
+                format!("rhrel: error: {line}\n").into_bytes(),
+            );
         }
     }
 
     fn masker(&self) -> MutexGuard<'_, Option<Masker>> {
         let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(Masker::from_env(env_pairs(), &self.mask_names()));
+        if guard.is_none() && !self.is_withheld() {
+            match Masker::build(self.env_secrets(), &|| false) {
+                Ok(m) => *guard = Some(m),
+                Err(BuildError::Interrupted) => {}
+                Err(BuildError::Failed(why)) => self.withhold(&format!(
+                    "cannot mask secrets: {why}; all further output is withheld"
+                )),
+            }
         }
         guard
     }
 
     fn emit(&self, stream: Stream, level: Level, msg: &str, source: Option<&str>) {
-        if !self.enabled {
+        if !self.enabled || self.is_withheld() {
             return;
         }
         let masked = self.mask(msg);
+        if self.is_withheld() {
+            return;
+        }
         let line = match self.format {
             LogFormat::Text => {
                 let mut line = String::with_capacity(masked.len() + 16);
@@ -303,6 +395,15 @@ impl Output {
     pub fn dropped_bytes(&self) -> u64 {
         self.writer.dropped()
     }
+}
+
+/// Why [`Output::prepare`] did not build the masker.
+#[derive(Debug)]
+pub enum PrepareError {
+    /// A signal arrived during the build.
+    Interrupted,
+    /// The masker cannot be built: the run must end before writing anything.
+    Failed(String),
 }
 
 /// The environment as strings (non-UTF-8 entries are skipped: they cannot reach a script).

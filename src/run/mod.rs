@@ -35,7 +35,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::exit_code::Exit;
-use crate::output::{Level, Output};
+use crate::output::{Level, Output, PrepareError};
 use crate::policy::Policy;
 use crate::run::context::{Context, Ctx};
 use crate::run::deadline::{Deadline, TimeoutSource};
@@ -68,6 +68,9 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     }
     crate::run::signals::start_run();
     crate::exec::reaper::become_subreaper();
+    if let Some(exit) = prepare_masking(&out) {
+        return exit;
+    }
     let settings = HookSettings {
         budget: config.hook_timeout,
         source: config.hook_timeout_source.clone(),
@@ -136,6 +139,24 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         backstop.end();
     }
     outcome.exit
+}
+
+/// Builds the masker before the script's first line. `Some(exit)` ends the run: masking
+/// cannot be set up (fail closed: nothing is written unmasked), or a signal came meanwhile.
+fn prepare_masking(out: &Output) -> Option<Exit> {
+    match out.prepare(&|| crate::run::signals::pending().is_some()) {
+        Ok(()) => None,
+        Err(PrepareError::Failed(_)) => Some(Exit::Internal),
+        Err(PrepareError::Interrupted) => {
+            let signal = crate::run::signals::pending().unwrap_or(libc::SIGTERM);
+            out.withhold_after(if signal == libc::SIGINT {
+                "interrupted by SIGINT while preparing secret masking"
+            } else {
+                "interrupted by SIGTERM while preparing secret masking"
+            });
+            Some(Exit::for_signal(signal))
+        }
+    }
 }
 
 /// What `evaluate_source` needs: the limits of an in-process run.
