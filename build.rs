@@ -33,24 +33,25 @@ fn main() {
     std::fs::write(out, code).unwrap();
 }
 
-/// Links the `rhrel` binary as a static, position-dependent executable where the C library
-/// allows it: no dynamic loader, no shared libraries to map and no relocations to apply at
-/// every start (`log("hello")`: 1.61 → 1.2 ms; bash's `echo hello` takes 1.2 ms).
+/// Links the `rhrel` binary as a static position-independent executable (`-static-pie`) where
+/// the C library allows it: no dynamic loader and no shared libraries to map at every start
+/// (`log("hello")`: 1.61 → 1.2 ms; bash's `echo hello` takes 1.2 ms), and ASLR kept: a tool
+/// that holds every secret of a release should not load at a fixed address. (It was
+/// `-static -no-pie` before issue 15; README, Performance, has the cost of the relocations.)
 ///
 /// `-C target-feature=+crt-static` would do this, but on the host target it also applies to
 /// proc-macros (which then fail to build) unless `--target` is given, and that moves the
-/// binary out of `target/release/`. So the binary's link asks for it itself: `-static
-/// -no-pie`, and since rustc names the C libraries after `-Bdynamic` (`-lc`, `-lm`, `-lgcc_s`
+/// binary out of `target/release/`. So the binary's link asks for it itself: `-static-pie`,
+/// and since rustc names the C libraries after `-Bdynamic` (`-lc`, `-lm`, `-lgcc_s`
 /// …), a directory searched first that answers each of those names with a linker script
 /// pointing at the static archive. Set `RHREL_DYNAMIC=1` at build time, or lack the static C
-/// library, and the binary is linked dynamically (still non-PIE).
+/// library, and the binary is linked dynamically (a PIE, rustc's default).
 fn link_static() {
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     if os != "linux" {
         return;
     }
-    println!("cargo:rustc-link-arg-bins=-no-pie");
     println!("cargo:rerun-if-env-changed=RHREL_DYNAMIC");
     if env != "gnu" || std::env::var_os("RHREL_DYNAMIC").is_some() {
         return;
@@ -80,7 +81,10 @@ fn link_static() {
         let script = format!("INPUT( {} )\n", inputs.join(" "));
         std::fs::write(out.join(format!("lib{name}.so")), script).unwrap();
     }
-    println!("cargo:rustc-link-arg-bins=-static");
+    // Static-PIE (glibc ≥ 2.27): still no loader and no shared libraries, but the executable
+    // is loaded at a random address (ASLR), at the cost of applying its relative relocations
+    // itself at start-up.
+    println!("cargo:rustc-link-arg-bins=-static-pie");
     println!("cargo:rustc-link-arg-bins=-L{}", out.display());
 }
 

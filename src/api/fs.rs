@@ -24,7 +24,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
          ```rhai\nlet pkg = parse_json(read_file(\"package.json\"));\nlog(pkg.version);\n```",
     )
     .set_into_module(module, move |path: &str| -> HostResult<String> {
-        c.check_stop()?;
+        c.blocking()?;
         let real = confine(&c, Access::Read, "read_file", path)?;
         read_capped(&c, &real).map_err(|e| {
             // Stopped while it waited (a FIFO): the stop's own error.
@@ -43,7 +43,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
          ```rhai\nwrite_file(\"tmp/release.txt\", `released at ${now()}`);\n```",
     )
     .set_into_module(module, move |path: &str, text: &str| -> HostResult<()> {
-        c.check_stop()?;
+        c.blocking()?;
         let real = confine(&c, Access::Write, "write_file", path)?;
         std::fs::write(&real, text).map_err(|e| raise(format!("write_file(\"{path}\"): {e}")))
     });

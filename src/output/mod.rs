@@ -391,6 +391,12 @@ impl Output {
             .flush(within, within.min(std::time::Duration::from_secs(1)))
     }
 
+    /// `hook` runs once, when output first has to be queued for a reader that may stall (the
+    /// run starts its backstop then).
+    pub fn on_queue(&self, hook: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.writer.on_start.set(hook);
+    }
+
     /// Bytes that could not be written (`output_dropped_bytes` in the report).
     pub fn dropped_bytes(&self) -> u64 {
         self.writer.dropped()

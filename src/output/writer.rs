@@ -45,6 +45,8 @@ pub(crate) struct Writer {
     thread: OnceLock<bool>,
     /// What stdout and stderr are, looked at once.
     kinds: [OnceLock<Kind>; 2],
+    /// Called when the thread starts (a reader may stall from now on).
+    pub(crate) on_start: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 /// Whether a stream's writes can wait on a reader.
@@ -85,6 +87,7 @@ impl Default for Writer {
             }),
             thread: OnceLock::new(),
             kinds: [OnceLock::new(), OnceLock::new()],
+            on_start: OnceLock::new(),
         }
     }
 }
@@ -224,6 +227,9 @@ impl Writer {
     }
 
     fn start(&self) -> bool {
+        if let Some(hook) = self.on_start.get() {
+            hook();
+        }
         let shared = self.shared.clone();
         std::thread::Builder::new()
             .name("rhrel-writer".into())

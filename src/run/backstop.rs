@@ -1,5 +1,6 @@
-//! The run's last line of defence, the way coreutils' `timeout -k` is: a thread that runs for
-//! the whole run and
+//! The run's last line of defence, the way coreutils' `timeout -k` is: a thread that runs from
+//! the first thing that may block (a blocking host call, output queued for a slow reader) to
+//! the run's end and
 //! - turns a signal, the deadline and `--max-memory` into a stop, also while the script is
 //!   blocked in a call that watches nothing (a `read_file` on a FIFO, a write to a stalled
 //!   stdout);
@@ -12,12 +13,12 @@
 //! The hard limit is process-wide state (one run per process), like the signal counters.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use crate::exit_code::Exit;
 use crate::output::Level;
-use crate::run::context::Ctx;
+use crate::run::context::{Context, Ctx};
 use crate::run::stop::{Stop, StopReason};
 
 /// How long the run has to act on a stop before the hard stop.
@@ -72,21 +73,54 @@ pub(crate) fn script_ended() {
     SCRIPT.store(false, Ordering::SeqCst);
 }
 
-/// The running thread; [`Backstop::end`] stops and joins it.
-pub(crate) struct Backstop {
+/// The run to watch once something may block, and its `--max-memory`.
+static RUN: Mutex<Option<(Weak<Context>, u64)>> = Mutex::new(None);
+/// The thread, once started.
+static RUNNING: Mutex<Option<Backstop>> = Mutex::new(None);
+
+/// The run begins: the thread starts only when something may block ([`ensure`]), so a short
+/// script that never blocks pays nothing for it.
+pub(crate) fn prepare(ctx: &Ctx, max_memory: u64) {
+    HARD_AT.store(u64::MAX, Ordering::SeqCst);
+    ALLOWED.store(0, Ordering::SeqCst);
+    FINAL.store(false, Ordering::SeqCst);
+    SCRIPT.store(true, Ordering::SeqCst);
+    base();
+    *RUN.lock().unwrap_or_else(|p| p.into_inner()) = Some((Arc::downgrade(ctx), max_memory));
+}
+
+/// Starts the thread if a run was prepared and it is not running yet: called by every host
+/// call that may block ([`Context::blocking`]) and by the output's writer when it starts
+/// queueing (a reader that may stall).
+pub(crate) fn ensure() {
+    let mut running = RUNNING.lock().unwrap_or_else(|p| p.into_inner());
+    if running.is_some() {
+        return;
+    }
+    let run = RUN.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some((ctx, max_memory)) = run.and_then(|(w, m)| Some((w.upgrade()?, m))) {
+        *running = Backstop::start(&ctx, max_memory);
+    }
+}
+
+/// The run is over: the thread is told to end (not waited for: the process is ending).
+pub(crate) fn finish() {
+    RUN.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(b) = RUNNING.lock().unwrap_or_else(|p| p.into_inner()).take() {
+        b.done.request(StopReason::Exit(0));
+    }
+}
+
+/// The running thread.
+struct Backstop {
     done: Arc<Stop>,
-    thread: std::thread::JoinHandle<()>,
+    _thread: std::thread::JoinHandle<()>,
 }
 
 impl Backstop {
     /// Starts watching `ctx`'s run; `None` when no thread could be started (the progress
     /// callback and the watchdog still check the deadline and signals).
-    pub(crate) fn start(ctx: &Ctx, max_memory: u64) -> Option<Backstop> {
-        HARD_AT.store(u64::MAX, Ordering::SeqCst);
-        ALLOWED.store(0, Ordering::SeqCst);
-        FINAL.store(false, Ordering::SeqCst);
-        SCRIPT.store(true, Ordering::SeqCst);
-        base();
+    fn start(ctx: &Ctx, max_memory: u64) -> Option<Backstop> {
         let done = Arc::new(Stop::default());
         let ctx = ctx.clone();
         let until = done.clone();
@@ -95,13 +129,10 @@ impl Backstop {
             .stack_size(256 << 10)
             .spawn(move || watch(&ctx, max_memory, &until))
             .ok()?;
-        Some(Backstop { done, thread })
-    }
-
-    /// The run is over: stops the thread.
-    pub(crate) fn end(self) {
-        self.done.request(StopReason::Exit(0));
-        let _ = self.thread.join();
+        Some(Backstop {
+            done,
+            _thread: thread,
+        })
     }
 }
 

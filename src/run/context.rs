@@ -69,6 +69,7 @@ impl Context {
     pub(crate) fn blocking(&self) -> crate::script_error::HostResult<()> {
         self.watchdog
             .get_or_init(|| Mutex::new(self.deadline.watch(self.stop.clone())));
+        crate::run::backstop::ensure();
         self.check_stop()
     }
 

@@ -99,7 +99,8 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         deadline,
         out.clone(),
     );
-    let backstop = crate::run::backstop::Backstop::start(&ctx, config.max_memory);
+    backstop::prepare(&ctx, config.max_memory);
+    out.on_queue(Box::new(backstop::ensure));
     crate::run::crash::install();
     let outcome = match crate::run::stack::main_thread_budget() {
         Some(budget) => evaluate_here(&ctx, &source, &settings, budget),
@@ -135,9 +136,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     out.flush(flush);
     crate::run::report::write(&config, Some(&ctx), &out, started, &outcome);
     out.flush(backstop::BOUND);
-    if let Some(backstop) = backstop {
-        backstop.end();
-    }
+    backstop::finish();
     outcome.exit
 }
 
