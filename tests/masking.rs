@@ -260,10 +260,8 @@ fn sigterm_during_start_up_is_acted_on() {
     std::thread::sleep(Duration::from_millis(300));
     running.signal(libc::SIGTERM);
     let out = running.wait_bounded(Duration::from_secs(20));
-    // 143 whether it came during the masker's build or at the script's first operation.
-    out.status(143)
-        .stdout_lacks("started")
-        .output_lacks("ssssss");
+    // 143 whether it came during the masker's build or once the script was sleeping.
+    out.status(143).output_lacks("ssssss");
 }
 
 #[test]

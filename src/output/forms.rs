@@ -5,8 +5,6 @@
 //! It knows nothing of the automaton that finds the forms (`mask.rs`) or of where secrets
 //! come from.
 
-use std::collections::HashSet;
-
 use base64::alphabet::{Alphabet, STANDARD, URL_SAFE};
 use base64::Engine as _;
 
@@ -65,10 +63,10 @@ pub(crate) fn forms(secret: &str) -> Vec<Form> {
     out.list
 }
 
-/// The forms collected so far, without repeats.
+/// The forms collected so far, without repeats (a few dozen at most: compared, not hashed,
+/// which for a long secret is cheaper).
 #[derive(Default)]
 struct Forms {
-    seen: HashSet<String>,
     list: Vec<Form>,
 }
 
@@ -78,7 +76,7 @@ impl Forms {
     }
 
     fn push(&mut self, form: Form) {
-        if form.text.len() >= MIN_FORM_BYTES && self.seen.insert(form.text.clone()) {
+        if form.text.len() >= MIN_FORM_BYTES && !self.list.iter().any(|f| f.text == form.text) {
             self.list.push(form);
         }
     }
@@ -150,7 +148,31 @@ fn replace_chars(text: &str, f: impl Fn(char) -> Option<&'static str>) -> String
 fn shell_backslash_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for (i, c) in text.chars().enumerate() {
-        let special = " \t!\"$&'()*,;<>?[\\]^`{|}".contains(c) || (i == 0 && "#~".contains(c));
+        let special = matches!(
+            c,
+            ' ' | '\t'
+                | '!'
+                | '"'
+                | '$'
+                | '&'
+                | '\''
+                | '('
+                | ')'
+                | '*'
+                | ','
+                | ';'
+                | '<'
+                | '>'
+                | '?'
+                | '['
+                | '\\'
+                | ']'
+                | '^'
+                | '`'
+                | '{'
+                | '|'
+                | '}'
+        ) || (i == 0 && matches!(c, '#' | '~'));
         if special {
             out.push('\\');
         }

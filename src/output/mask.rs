@@ -48,17 +48,21 @@ pub(crate) struct Masker {
     /// The secrets registered, so registering one again costs nothing.
     secrets: HashSet<String>,
     secret_bytes: usize,
-    /// Every form in an automaton, to skip repeats.
-    seen: HashSet<String>,
     levels: Vec<Level>,
+    /// Forms of the latest `mask(value)` calls, searched one by one until there are enough
+    /// of them to be worth an automaton (building one costs tens of microseconds).
+    pending: Vec<(Form, Search)>,
 }
+
+/// Most forms searched one by one before they become an automaton.
+const PENDING_FORMS: usize = 32;
 
 /// One automaton and the edges of its forms, by pattern id.
 struct Level {
     matcher: AhoCorasick,
     edges: Vec<(u128, u128)>,
     /// For a form longer than `ANCHOR`, its searcher (the pattern is only its start).
-    long: Vec<Option<Long>>,
+    long: Vec<Option<Search>>,
     bytes: usize,
     /// The forms, kept to merge small levels; empty for the large ones built at start-up.
     forms: Vec<Form>,
@@ -103,9 +107,17 @@ impl Masker {
             return Ok(());
         }
         let new = self.register(secret.to_string())?;
-        if new.is_empty() {
+        if new.iter().all(|f| f.text.len() <= ANCHOR)
+            && self.pending.len() + new.len() <= PENDING_FORMS
+        {
+            for form in new {
+                let search = Search::fast(form.text.as_bytes());
+                self.pending.push((form, search));
+            }
             return Ok(());
         }
+        let mut new = new;
+        new.extend(self.pending.drain(..).map(|(form, _)| form));
         let mut level = Level::build(new, true)?;
         // Merge with the previous levels while they are not much larger: each form is rebuilt
         // about log(n) times over a run, never once per call.
@@ -135,10 +147,7 @@ impl Masker {
                 self.secret_bytes.div_ceil(1024),
             )));
         }
-        let new: Vec<Form> = forms(&secret)
-            .into_iter()
-            .filter(|f| self.seen.insert(f.text.clone()))
-            .collect();
+        let new = forms(&secret);
         self.secret_bytes += secret.len();
         self.secrets.insert(secret);
         Ok(new)
@@ -165,6 +174,11 @@ impl Masker {
                 let (start, end) = widen(bytes, level.edges[id], m.start(), m.end());
                 push_span(&mut spans, start, end);
             }
+        }
+        for (form, search) in &self.pending {
+            search.find_all(bytes, 0, |start, end| {
+                spans.push(widen(bytes, (form.before, form.after), start, end));
+            });
         }
         for (l, id, from) in long_hits {
             let level = &self.levels[l];
@@ -232,7 +246,7 @@ impl Level {
             edges: forms.iter().map(|f| (f.before, f.after)).collect(),
             long: forms
                 .iter()
-                .map(|f| (f.text.len() > ANCHOR).then(|| Long::new(f.text.as_bytes())))
+                .map(|f| (f.text.len() > ANCHOR).then(|| Search::lean(f.text.as_bytes())))
                 .collect(),
             bytes: forms.iter().map(|f| f.text.len()).sum(),
             forms: if keep { forms } else { Vec::new() },
@@ -240,18 +254,42 @@ impl Level {
     }
 }
 
-/// A long form: found by substring search from where its start was seen.
-struct Long {
-    finder: memchr::memmem::Finder<'static>,
-    /// Its smallest period: occurrences a period apart continue one another.
-    period: usize,
+/// One form found by substring search, linear in the text: a long form from where its start
+/// was seen (Rabin-Karp, cheap to set up for a long needle), or a pending one (memmem).
+struct Search {
+    needle: Box<[u8]>,
+    finder: Finder,
+    /// Its smallest period, computed when it is first found: occurrences a period apart
+    /// continue one another.
+    period: std::sync::OnceLock<usize>,
 }
 
-impl Long {
-    fn new(form: &[u8]) -> Self {
-        Long {
-            finder: memchr::memmem::Finder::new(form).into_owned(),
-            period: smallest_period(form),
+enum Finder {
+    Fast(Box<memchr::memmem::Finder<'static>>),
+    Lean(memchr::arch::all::rabinkarp::Finder),
+}
+
+impl Search {
+    fn fast(needle: &[u8]) -> Self {
+        Search {
+            needle: needle.into(),
+            finder: Finder::Fast(Box::new(memchr::memmem::Finder::new(needle).into_owned())),
+            period: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn lean(needle: &[u8]) -> Self {
+        Search {
+            needle: needle.into(),
+            finder: Finder::Lean(memchr::arch::all::rabinkarp::Finder::new(needle)),
+            period: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        match &self.finder {
+            Finder::Fast(f) => f.find(haystack),
+            Finder::Lean(f) => f.find(haystack, &self.needle),
         }
     }
 
@@ -259,9 +297,9 @@ impl Long {
     /// occurrence, then as many more one period on as the text continues the period (they
     /// are found without searching again, so a long run of a repetitive secret is linear).
     fn find_all(&self, bytes: &[u8], mut from: usize, mut found: impl FnMut(usize, usize)) {
-        let len = self.finder.needle().len();
-        let p = self.period;
-        while let Some(i) = bytes.get(from..).and_then(|rest| self.finder.find(rest)) {
+        let len = self.needle.len();
+        while let Some(i) = bytes.get(from..).and_then(|rest| self.find(rest)) {
+            let p = *self.period.get_or_init(|| smallest_period(&self.needle));
             let start = from + i;
             let mut end = start + len;
             while end + p <= bytes.len() && bytes[end..end + p] == bytes[end - p..end] {
