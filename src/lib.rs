@@ -14,6 +14,7 @@ pub(crate) mod http;
 pub(crate) mod init;
 pub(crate) mod json_value;
 pub(crate) mod limits;
+pub(crate) mod lock;
 pub(crate) mod output;
 pub(crate) mod platform;
 pub mod policy;

@@ -21,6 +21,7 @@ mod imports;
 mod in_process;
 mod init;
 mod json;
+mod lock;
 mod packaging;
 mod safety;
 mod sandbox;

@@ -9,6 +9,7 @@ pub(crate) mod fs;
 pub(crate) mod hooks;
 pub(crate) mod http;
 pub(crate) mod json;
+pub(crate) mod lock;
 pub(crate) mod log;
 pub(crate) mod net;
 pub(crate) mod semver;
@@ -38,6 +39,7 @@ pub(crate) fn host_module(ctx: &Ctx) -> Module {
     encoding::register(&mut module, ctx);
     semver::register(&mut module, ctx);
     net::register(&mut module, ctx);
+    lock::register(&mut module, ctx);
     module.build_index();
     module
 }
