@@ -16,6 +16,7 @@ pub(crate) mod json_value;
 pub(crate) mod limits;
 pub(crate) mod lock;
 pub(crate) mod output;
+pub(crate) mod parallel;
 pub(crate) mod platform;
 pub mod policy;
 pub mod reference;

@@ -23,6 +23,7 @@ mod init;
 mod json;
 mod lock;
 mod packaging;
+mod parallel;
 mod safety;
 mod sandbox;
 mod secrets;

@@ -12,6 +12,7 @@ pub(crate) mod json;
 pub(crate) mod lock;
 pub(crate) mod log;
 pub(crate) mod net;
+pub(crate) mod parallel;
 pub(crate) mod semver;
 pub(crate) mod task;
 pub(crate) mod text;
@@ -40,6 +41,7 @@ pub(crate) fn host_module(ctx: &Ctx) -> Module {
     semver::register(&mut module, ctx);
     net::register(&mut module, ctx);
     lock::register(&mut module, ctx);
+    parallel::register(&mut module, ctx);
     module.build_index();
     module
 }
