@@ -114,6 +114,7 @@ pub(crate) fn register(module: &mut Module) {
         "timed_out",
         "attempts",
         "elapsed",
+        "results",
     ] {
         module.set_getter_fn(field, move |e: &mut ScriptError| {
             Ok(e.details.get(field).cloned().unwrap_or(Dynamic::UNIT))

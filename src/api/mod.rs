@@ -9,8 +9,10 @@ pub(crate) mod fs;
 pub(crate) mod hooks;
 pub(crate) mod http;
 pub(crate) mod json;
+pub(crate) mod lock;
 pub(crate) mod log;
 pub(crate) mod net;
+pub(crate) mod parallel;
 pub(crate) mod semver;
 pub(crate) mod task;
 pub(crate) mod text;
@@ -38,6 +40,8 @@ pub(crate) fn host_module(ctx: &Ctx) -> Module {
     encoding::register(&mut module, ctx);
     semver::register(&mut module, ctx);
     net::register(&mut module, ctx);
+    lock::register(&mut module, ctx);
+    parallel::register(&mut module, ctx);
     module.build_index();
     module
 }

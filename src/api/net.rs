@@ -182,7 +182,7 @@ fn seconds(value: &Dynamic) -> Option<Duration> {
 }
 
 /// `--allow-net` entries: `host`, `host:port` or `*.domain`, as for http.
-fn allowed(list: &AllowList, host: &str, port: u16) -> bool {
+pub(crate) fn allowed(list: &AllowList, host: &str, port: u16) -> bool {
     let host = host.to_ascii_lowercase();
     let with_port = format!("{host}:{port}");
     list.allows(|entry| {

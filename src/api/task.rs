@@ -51,6 +51,7 @@ fn run_task(ctx: &Context, nc: &NativeCallContext, name: &str, f: &FnPtr) -> Hos
             started_at: chrono::Utc::now(),
             duration_ms: 0,
             error: None,
+            children: Vec::new(),
         });
         log.tasks.len() - 1
     };
@@ -144,6 +145,14 @@ pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
         if let Some(err) = &t.error {
             text.push_str("  ");
             text.push_str(err.lines().next().unwrap_or(""));
+        }
+        for c in &t.children {
+            text.push_str(&format!(
+                "\n      · {} {:.2}s {}",
+                c.name,
+                c.duration_ms as f64 / 1000.0,
+                c.status
+            ));
         }
     }
     text.push_str(&log.hook_lines(width));

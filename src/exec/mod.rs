@@ -11,4 +11,5 @@ pub(crate) mod options;
 pub(crate) mod process_group;
 pub(crate) mod reaper;
 pub(crate) mod relay;
+pub(crate) mod spawn;
 pub(crate) mod supervise;

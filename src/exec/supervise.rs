@@ -266,13 +266,13 @@ impl Pipe {
 }
 
 /// The `stdin` text, written as the child makes room for it, then closed.
-struct Feed<'a> {
+pub(crate) struct Feed<'a> {
     file: File,
     data: &'a [u8],
 }
 
 impl<'a> Feed<'a> {
-    fn new(file: File, data: &'a [u8]) -> Self {
+    pub(crate) fn new(file: File, data: &'a [u8]) -> Self {
         // SAFETY: fcntl on a descriptor we own; makes writes return instead of blocking.
         unsafe {
             let fd = file.as_raw_fd();
@@ -282,8 +282,13 @@ impl<'a> Feed<'a> {
         Feed { file, data }
     }
 
+    /// The descriptor to poll for room.
+    pub(crate) fn fd(&self) -> RawFd {
+        self.file.as_raw_fd()
+    }
+
     /// Writes what fits; true when done (all written, or the child closed its stdin).
-    fn write(&mut self) -> bool {
+    pub(crate) fn write(&mut self) -> bool {
         if self.data.is_empty() {
             return true;
         }
@@ -330,7 +335,7 @@ fn announce(ctx: &Context, job: &Job, pgid: i32, cause: Cause) {
 }
 
 /// A descriptor that becomes readable when the process exits (Linux ≥ 5.3), or `None`.
-fn pidfd_open(pid: i32) -> Option<OwnedFd> {
+pub(crate) fn pidfd_open(pid: i32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open(2) takes a pid and flags; on success we own the returned descriptor.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
@@ -350,7 +355,7 @@ fn empty() -> libc::pollfd {
 }
 
 /// Milliseconds for poll(2), rounded up so a short wait does not spin.
-fn wait_ms(wait: Duration) -> i32 {
+pub(crate) fn wait_ms(wait: Duration) -> i32 {
     let ms = wait.as_micros().div_ceil(1000);
     ms.min(i32::MAX as u128) as i32
 }

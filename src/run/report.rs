@@ -51,6 +51,11 @@ fn build(
                         "started_at": stamp(t.started_at),
                         "duration_ms": t.duration_ms,
                         "error": t.error,
+                        "children": t.children.iter().map(|c| json!({
+                            "name": c.name,
+                            "duration_ms": c.duration_ms,
+                            "status": c.status,
+                        })).collect::<Vec<_>>(),
                     })
                 })
                 .collect()

@@ -29,6 +29,17 @@ pub(crate) struct TaskRecord {
     pub started_at: chrono::DateTime<chrono::Utc>,
     pub duration_ms: u64,
     pub error: Option<String>,
+    /// The children a `parallel` inside the task ran, in the given order.
+    pub children: Vec<ChildRecord>,
+}
+
+/// One child of a `parallel` call inside a task.
+#[derive(Clone, Debug)]
+pub(crate) struct ChildRecord {
+    pub name: String,
+    pub duration_ms: u64,
+    /// `ok`, `failed`, `timeout` or `cancelled`.
+    pub status: &'static str,
 }
 
 /// How a hook handler ended.
@@ -83,6 +94,13 @@ impl TaskLog {
             .rev()
             .find(|t| t.status != TaskStatus::Ok)
             .map(|t| t.name.as_str())
+    }
+
+    /// The innermost task still running (the one a host call is inside), if any.
+    pub(crate) fn open_task(&mut self) -> Option<&mut TaskRecord> {
+        self.tasks.iter_mut().rev().find(|t| {
+            t.status == TaskStatus::Interrupted && t.duration_ms == 0 && t.error.is_none()
+        })
     }
 
     /// The summary's lines for the hooks (`  ✔ on_failure     0.31s`), names padded to `width`.
