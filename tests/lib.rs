@@ -22,6 +22,7 @@ mod in_process;
 mod init;
 mod json;
 mod packaging;
+mod rhrel_test;
 mod safety;
 mod sandbox;
 mod secrets;

@@ -87,8 +87,14 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
          executable file), or `()`.\n\
          ```rhai\nif which(\"node\") != () { exec(\"node\", [\"--version\"]); }\n```",
     )
-    .set_into_module(module, |program: &str| -> Dynamic {
-        which(program).map_or(Dynamic::UNIT, |p| p.display().to_string().into())
+    .set_into_module(module, {
+        let c = ctx.clone();
+        move |program: &str| -> Dynamic {
+            if let Some(sim) = c.effects.simulation() {
+                return sim.which(program).map_or(Dynamic::UNIT, Into::into);
+            }
+            which(program).map_or(Dynamic::UNIT, |p| p.display().to_string().into())
+        }
     });
 }
 
@@ -161,6 +167,21 @@ fn run(
         return Err(raise_with(msg, 1, map));
     }
 
+    if let Some(sim) = ctx.effects.simulation() {
+        let call = crate::run::effects::ExecCall {
+            program,
+            args,
+            shown,
+            cwd: opts.cwd.as_deref(),
+            env: &opts.env,
+            stdin: opts.stdin.as_deref(),
+            timeout: opts.timeout,
+            quiet: opts.quiet,
+        };
+        let done = sim.exec(ctx, &call).map_err(raise)?;
+        return finish(ctx, &opts, shown, done);
+    }
+
     let mut cmd = Command::new(program);
     cmd.args(args);
     if let Some(cwd) = &opts.cwd {
@@ -185,6 +206,16 @@ fn run(
         quiet: opts.quiet,
     };
     let done = supervise::run(ctx, cmd, &job).map_err(|e| raise(cannot_start(program, &e)))?;
+    finish(ctx, &opts, shown, done)
+}
+
+/// The result of a finished (or stopped, or timed-out) child: a map, or the error it raises.
+fn finish(
+    ctx: &Context,
+    opts: &options::Options,
+    shown: &str,
+    done: supervise::Finished,
+) -> HostResult<Map> {
     let secs = done.duration.as_secs_f64();
     let (code, signal, timed_out) = match done.end {
         End::Stopped => return ctx.check_stop().map(|_| Map::new()),

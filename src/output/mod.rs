@@ -7,6 +7,7 @@
 use std::io::Write;
 use std::sync::{Mutex, MutexGuard};
 
+pub(crate) mod capture;
 pub(crate) mod mask;
 
 use mask::Masker;
@@ -73,6 +74,9 @@ pub struct Output {
     /// Built on first use from the environment: a script that prints nothing pays nothing.
     masker: Mutex<Option<Masker>>,
     mask_vars: Vec<String>,
+    /// A simulated run (`rhrel test`): its environment (masking reads it instead of the
+    /// process's) and what it wrote, kept instead of written.
+    simulated: Option<capture::Simulated>,
 }
 
 impl Output {
@@ -91,6 +95,58 @@ impl Output {
             enabled: true,
             masker: Mutex::new(None),
             mask_vars,
+            simulated: None,
+        }
+    }
+
+    /// An output for a simulated run: masks with `env`'s secrets, keeps every line.
+    pub(crate) fn capturing(env: Vec<(String, String)>) -> Self {
+        let mask_vars = env
+            .iter()
+            .find(|(k, _)| k == "RHREL_MASK_VARS")
+            .map(|(_, v)| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Output {
+            mask_vars,
+            simulated: Some(capture::Simulated {
+                env,
+                kept: Mutex::new(capture::Captured::default()),
+            }),
+            ..Output::new(LogFormat::Text, Verbosity::Normal)
+        }
+    }
+
+    /// What a capturing output kept (empty for any other).
+    pub(crate) fn captured(&self) -> capture::Captured {
+        match &self.simulated {
+            Some(sim) => sim.kept.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            None => capture::Captured::default(),
+        }
+    }
+
+    fn write(&self, stream: Stream, bytes: &[u8]) {
+        match &self.simulated {
+            Some(sim) => sim
+                .kept
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(stream, bytes),
+            None => write_raw(stream, bytes),
+        }
+    }
+
+    fn masker_from_env(&self) -> Masker {
+        match &self.simulated {
+            Some(sim) => Masker::from_env(
+                sim.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &self.mask_names(),
+            ),
+            None => Masker::from_env(env_pairs(), &self.mask_names()),
         }
     }
 
@@ -141,7 +197,7 @@ impl Output {
             None => std::borrow::Cow::Borrowed(lines),
         };
         match self.format {
-            LogFormat::Text => write_raw(stream, &masked),
+            LogFormat::Text => self.write(stream, &masked),
             LogFormat::Json => {
                 let mut buf = Vec::with_capacity(masked.len() + 64);
                 let name = if stream == Stream::Stdout {
@@ -158,7 +214,7 @@ impl Output {
                     buf.extend_from_slice(obj.to_string().as_bytes());
                     buf.push(b'\n');
                 }
-                write_raw(stream, &buf);
+                self.write(stream, &buf);
             }
         }
     }
@@ -181,9 +237,7 @@ impl Output {
         };
         Some(match guard.as_ref() {
             Some(m) => m.mask_str(text).into_owned(),
-            None => Masker::from_env(env_pairs(), &self.mask_names())
-                .mask_str(text)
-                .into_owned(),
+            None => self.masker_from_env().mask_str(text).into_owned(),
         })
     }
 
@@ -213,7 +267,7 @@ impl Output {
     fn masker(&self) -> MutexGuard<'_, Option<Masker>> {
         let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() {
-            *guard = Some(Masker::from_env(env_pairs(), &self.mask_names()));
+            *guard = Some(self.masker_from_env());
         }
         guard
     }
@@ -246,7 +300,7 @@ impl Output {
                 format!("{obj}\n")
             }
         };
-        write_raw(stream, line.as_bytes());
+        self.write(stream, line.as_bytes());
     }
 }
 

@@ -53,8 +53,12 @@ pub(crate) fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
         out.log(Level::Debug, &text)
     });
 
+    if ctx.deadline.clock.is_simulated() {
+        simulated_timestamps(&mut engine, ctx);
+    }
+
     let stop = ctx.stop.clone();
-    let deadline = ctx.deadline.at;
+    let deadline = ctx.deadline.clone();
     let counter = Cell::new(0u32);
     engine.on_progress(move |_| {
         if stop.is_set() {
@@ -76,11 +80,26 @@ pub(crate) fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
         let n = counter.get().wrapping_add(1);
         counter.set(n);
         // The deadline, for script code: the watchdog thread only runs once a host call blocks.
-        if n.is_multiple_of(DEADLINE_CHECK_OPS) && std::time::Instant::now() >= deadline {
+        if n.is_multiple_of(DEADLINE_CHECK_OPS) && deadline.passed() {
             stop.request(StopReason::Deadline);
             return Some(Dynamic::UNIT);
         }
         None
     });
     engine
+}
+
+/// A simulated run (`rhrel test`): `timestamp()` and `.elapsed` read the simulated clock, so
+/// `std/retry`'s `within` and scripts' own timing see simulated time. Registered on the
+/// engine itself, which is searched before every package; a real run keeps Rhai's own.
+fn simulated_timestamps(engine: &mut Engine, ctx: &Ctx) {
+    let clock = ctx.deadline.clock.clone();
+    engine.register_fn("timestamp", move || clock.instant());
+    let clock = ctx.deadline.clock.clone();
+    engine.register_get(
+        "elapsed",
+        move |ts: &mut std::time::Instant| -> rhai::FLOAT {
+            clock.instant().saturating_duration_since(*ts).as_secs_f64()
+        },
+    );
 }
