@@ -339,3 +339,15 @@ fn api_documents_the_test_functions() {
         .stdout_has("simulate(script: &str, fixture: Map) -> Map")
         .stdout_has("assert_match(");
 }
+
+#[test]
+fn coverage_lists_the_statements_no_test_reached() {
+    let script = "let x = env(\"X\");\nif x == () {\n    log(\"unset\");\n} else {\n    log(\"set\");\n}\n[1].map(|v| {\n    log(v);\n});\n";
+    let test = "test(\"unset\", || { simulate(\"s.rhai\", #{}); });\n";
+    rhrel_test(
+        &[("s.rhai", script), ("a.test.rhai", test)],
+        ["--coverage", "a.test.rhai"],
+    )
+    .status(0)
+    .stdout_has("s.rhai: 5 of 6 statements run; not reached: 5\n");
+}

@@ -57,6 +57,10 @@ pub(crate) trait Simulation: Send + Sync {
     fn connect(&self, host: &str, port: u16) -> Result<(), String>;
     /// Lets `wanted` pass on the simulated clock; true when a stop came first.
     fn sleep(&self, ctx: &Context, wanted: Duration) -> bool;
+    /// Whether statements reached are recorded (`rhrel test --coverage`).
+    fn covers(&self) -> bool;
+    /// A statement at `line` of `source` (a script's path as shown, or a module's) ran.
+    fn reached(&self, source: &str, line: usize);
 }
 
 impl Effects {

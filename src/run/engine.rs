@@ -56,6 +56,11 @@ pub(crate) fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
     if ctx.deadline.clock.is_simulated() {
         simulated_timestamps(&mut engine, ctx);
     }
+    if let crate::run::effects::Effects::Simulated(sim) = &ctx.effects {
+        if sim.covers() {
+            record_coverage(&mut engine, sim.clone(), ctx.script.display().to_string());
+        }
+    }
 
     let stop = ctx.stop.clone();
     let deadline = ctx.deadline.clone();
@@ -100,6 +105,36 @@ fn simulated_timestamps(engine: &mut Engine, ctx: &Ctx) {
         "elapsed",
         move |ts: &mut std::time::Instant| -> rhai::FLOAT {
             clock.instant().saturating_duration_since(*ts).as_secs_f64()
+        },
+    );
+}
+
+/// `rhrel test --coverage`: Rhai's debugger interface, stepping into every node, tells the
+/// simulation each line that ran, under its source (the script's own lines have none:
+/// `main`). A closure runs with its caller's source (a closure of the script called from
+/// `std/retry` reports `std/retry`), so its lines go under its own name (`anon$…`), which the
+/// report maps back to the file that defines it.
+#[allow(deprecated)] // register_debugger is marked "volatile", not deprecated.
+fn record_coverage(
+    engine: &mut Engine,
+    sim: std::sync::Arc<dyn crate::run::effects::Simulation>,
+    main: String,
+) {
+    use rhai::debugger::DebuggerCommand;
+    engine.register_debugger(
+        |_, debugger| debugger,
+        move |context, _, node, source, pos| {
+            if let Some(line) = pos.line() {
+                if !matches!(node, rhai::ASTNode::Stmt(rhai::Stmt::Block(..))) {
+                    let closure = context
+                        .debugger()
+                        .and_then(|d| d.call_stack().last())
+                        .map(|f| f.fn_name.as_str())
+                        .filter(|f| f.starts_with(crate::check::walk::ANON_PREFIX));
+                    sim.reached(closure.or(source).unwrap_or(&main), line);
+                }
+            }
+            Ok(DebuggerCommand::StepInto)
         },
     );
 }

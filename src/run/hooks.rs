@@ -131,7 +131,8 @@ pub(crate) fn run(
             continue;
         }
         ctx.out.note(&format!("▶ {name}"));
-        let start = Instant::now();
+        let clock = &ctx.deadline.clock;
+        let start = clock.now();
         let (status, error) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             call(ctx, handler, &deadline, &info, settings, stack_budget)
         }))
@@ -141,7 +142,7 @@ pub(crate) fn run(
                 Some("the handler crashed (a bug in rhrel)".into()),
             )
         });
-        let elapsed = start.elapsed();
+        let elapsed = clock.now().saturating_sub(start);
         let secs = format!("{:.2}s", elapsed.as_secs_f64());
         match &error {
             None => ctx.out.note(&format!("✔ {name} ({secs})")),

@@ -34,6 +34,8 @@ pub(crate) struct FileState {
     /// When the running test's real time is up.
     pub backstop: Instant,
     pub limit: Duration,
+    /// `--coverage`: simulations record the lines they run.
+    pub coverage: bool,
 }
 
 pub(crate) type Shared = Rc<RefCell<FileState>>;
@@ -47,6 +49,7 @@ impl FileState {
             simulations: Vec::new(),
             backstop: Instant::now() + limit,
             limit,
+            coverage: false,
         }))
     }
 }
@@ -111,11 +114,12 @@ pub(crate) fn module(ctx: &Context, state: &Shared) -> Module {
     .set_into_module(
         &mut module,
         move |script: &str, fixture: Map| -> HostResult<Map> {
-            let (dir, backstop, limit) = {
+            let (dir, backstop, limit, coverage) = {
                 let st = s.borrow();
-                (st.dir.clone(), st.backstop, st.limit)
+                (st.dir.clone(), st.backstop, st.limit, st.coverage)
             };
-            let result = super::result::simulate(&dir, script, &fixture, backstop).map_err(raise)?;
+            let result = super::result::simulate(&dir, script, &fixture, backstop, coverage)
+                .map_err(raise)?;
             if Instant::now() >= backstop {
                 return Err(raise(over_limit(limit)));
             }

@@ -3,7 +3,7 @@
 //! map `r`: exit code and outcome, the masked output, the recorded calls, the tasks, the
 //! report, the simulated duration and the files the script wrote.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,6 +32,9 @@ pub(crate) struct SimResult {
     pub report: serde_json::Value,
     pub duration: f64,
     pub files: BTreeMap<String, String>,
+    /// The script's path (for `--coverage`) and the lines that ran, by source.
+    pub path: PathBuf,
+    pub reached: HashMap<String, BTreeSet<usize>>,
 }
 
 /// Runs `script` (relative to `base`, the test file's directory) against `fixture`. `Err` is
@@ -42,6 +45,7 @@ pub(crate) fn simulate(
     script: &str,
     fixture: &Map,
     backstop: Instant,
+    coverage: bool,
 ) -> Result<SimResult, String> {
     let fixture = Fixture::parse(fixture).map_err(|e| format!("simulate(\"{script}\"): {e}"))?;
     let path = base.join(script);
@@ -86,7 +90,7 @@ pub(crate) fn simulate(
     let initial = fixture.files.clone();
     let args = fixture.args.clone();
     let dry_run = fixture.dry_run;
-    let world = Arc::new(World::new(fixture, dir.clone()));
+    let world = Arc::new(World::new(fixture, dir.clone(), coverage));
     let (outcome, ctx) = crate::run::simulate(crate::run::Simulated {
         script: PathBuf::from(&shown_path),
         source,
@@ -124,6 +128,8 @@ pub(crate) fn simulate(
         report,
         duration: clock.now().as_secs_f64(),
         files: written(&dir, &initial),
+        path,
+        reached: world.reached_lines(),
     })
 }
 

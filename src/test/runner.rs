@@ -175,6 +175,7 @@ fn run_file(path: &Path, args: &TestArgs, limit: Duration, human: bool, summary:
         .filter(|p| !p.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let state = FileState::new(dir.clone(), limit);
+    state.borrow_mut().coverage = args.coverage;
     let backstop = Rc::new(Cell::new(Instant::now() + limit));
 
     // The test file's own run: a simulation with no stand-ins, so a side effect written in
@@ -184,7 +185,7 @@ fn run_file(path: &Path, args: &TestArgs, limit: Duration, human: bool, summary:
         summary.compile_error = true;
         return;
     };
-    let world = super::world::World::new(Default::default(), scratch.path().to_path_buf());
+    let world = super::world::World::new(Default::default(), scratch.path().to_path_buf(), false);
     let clock = Clock::simulated();
     let out = Arc::new(Output::capturing(Vec::new()));
     let ctx = crate::run::bare_context(

@@ -2,6 +2,7 @@
 //! its stand-ins for programs, HTTP endpoints and ports, the scratch directory and the
 //! simulated timeline. It records every call, so a test can assert what the script did.
 
+use std::collections::{BTreeSet, HashMap};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -49,10 +50,12 @@ pub(crate) struct World {
     dir: PathBuf,
     timeline: Timeline,
     calls: Mutex<Calls>,
+    /// `--coverage`: the (source, line) pairs that ran.
+    coverage: Option<Mutex<HashMap<String, BTreeSet<usize>>>>,
 }
 
 impl World {
-    pub(crate) fn new(fixture: Fixture, dir: PathBuf) -> Self {
+    pub(crate) fn new(fixture: Fixture, dir: PathBuf, coverage: bool) -> Self {
         let calls = Calls {
             exec_served: Served::new(fixture.exec.len()),
             http_served: Served::new(fixture.http.len()),
@@ -63,7 +66,16 @@ impl World {
             fixture,
             dir,
             calls: Mutex::new(calls),
+            coverage: coverage.then(Default::default),
         }
+    }
+
+    /// The lines that ran (empty without `--coverage`).
+    pub(crate) fn reached_lines(&self) -> HashMap<String, BTreeSet<usize>> {
+        self.coverage
+            .as_ref()
+            .map(|c| c.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default()
     }
 
     /// The calls made so far: every exec, every HTTP attempt.
@@ -248,6 +260,24 @@ impl Simulation for World {
 
     fn sleep(&self, ctx: &Context, wanted: Duration) -> bool {
         self.timeline.pass(ctx, wanted) == Passed::Stopped
+    }
+
+    fn covers(&self) -> bool {
+        self.coverage.is_some()
+    }
+
+    fn reached(&self, source: &str, line: usize) {
+        if let Some(lines) = &self.coverage {
+            let mut lines = lines.lock().unwrap_or_else(|p| p.into_inner());
+            match lines.get_mut(source) {
+                Some(seen) => {
+                    seen.insert(line);
+                }
+                None => {
+                    lines.insert(source.to_string(), BTreeSet::from([line]));
+                }
+            }
+        }
     }
 }
 
