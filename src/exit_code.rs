@@ -24,6 +24,10 @@ pub enum Exit {
     Interrupted,
     /// SIGTERM.
     Terminated,
+    /// SIGHUP (handled like SIGTERM).
+    HungUp,
+    /// SIGQUIT (handled like SIGTERM).
+    Quit,
 }
 
 impl Exit {
@@ -37,12 +41,32 @@ impl Exit {
         ("66", "the script file is missing, a directory, or unreadable"),
         ("70", "internal error in rhrel itself (a bug: please report it)"),
         ("124", "the timeout fired"),
+        ("129", "hung up: SIGHUP, handled like SIGTERM"),
         ("130", "interrupted by SIGINT"),
+        ("131", "SIGQUIT, handled like SIGTERM"),
         ("143", "terminated by SIGTERM"),
     ];
 
     /// The largest code a script may choose with `fail(msg, n)` or `exit(n)`.
     pub const MAX_CUSTOM: i64 = 125;
+
+    /// The codes in a script's range (1 to 125) that rhrel itself gives a meaning: a script
+    /// choosing one makes its own failure read as rhrel's. `rhrel check` warns on them.
+    pub const RESERVED: &'static [(Exit, &'static str)] = &[
+        (Exit::Usage, "usage error"),
+        (Exit::Compile, "the script does not compile"),
+        (Exit::NoInput, "the script file is missing"),
+        (Exit::Internal, "internal error in rhrel"),
+        (Exit::Timeout, "the timeout fired"),
+    ];
+
+    /// What rhrel means by `code` when a script should not choose it, else `None`.
+    pub fn reserved_meaning(code: i64) -> Option<&'static str> {
+        Self::RESERVED
+            .iter()
+            .find(|(exit, _)| i64::from(exit.code()) == code)
+            .map(|(_, meaning)| *meaning)
+    }
 
     /// The numeric process exit code.
     pub fn code(self) -> u8 {
@@ -57,6 +81,8 @@ impl Exit {
             Exit::Timeout => 124,
             Exit::Interrupted => 130,
             Exit::Terminated => 143,
+            Exit::HungUp => 129,
+            Exit::Quit => 131,
         }
     }
 
@@ -71,10 +97,11 @@ impl Exit {
 
     /// The exit for a signal number rhrel handles.
     pub fn for_signal(signal: i32) -> Exit {
-        if signal == libc::SIGINT {
-            Exit::Interrupted
-        } else {
-            Exit::Terminated
+        match signal {
+            libc::SIGINT => Exit::Interrupted,
+            libc::SIGHUP => Exit::HungUp,
+            libc::SIGQUIT => Exit::Quit,
+            _ => Exit::Terminated,
         }
     }
 }
@@ -90,6 +117,15 @@ mod tests {
             let row = format!("| {code} |");
             assert!(readme.contains(&row), "README lacks exit-code row {row}");
         }
+    }
+
+    #[test]
+    fn reserved_codes_are_the_ones_rhrel_uses_below_126() {
+        let used: Vec<i64> = (1..=Exit::MAX_CUSTOM)
+            .filter(|n| Exit::reserved_meaning(*n).is_some())
+            .collect();
+        assert_eq!(used, [2, 65, 66, 70, 124]);
+        assert_eq!(Exit::reserved_meaning(3), None);
     }
 
     #[test]

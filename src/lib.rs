@@ -8,6 +8,7 @@ pub(crate) mod api;
 pub mod check;
 pub(crate) mod cli;
 pub(crate) mod duration;
+pub mod error;
 pub(crate) mod exec;
 pub mod exit_code;
 pub(crate) mod http;
@@ -36,6 +37,7 @@ use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 
 use cli::{Cli, Command, RunArgs};
+use error::Error;
 use exit_code::Exit;
 use output::{Level, Output, Verbosity};
 use policy::{AllowList, PathList, Policy};
@@ -95,8 +97,6 @@ fn dispatch(args: Vec<OsString>) -> u8 {
 }
 
 fn run_command(args: RunArgs, matches: &clap::ArgMatches) -> Exit {
-    let timeout_source = matches.value_source("timeout");
-    let hook_timeout_source = matches.value_source("hook_timeout");
     let verbosity = if args.quiet {
         Verbosity::Quiet
     } else if args.verbose {
@@ -106,28 +106,40 @@ fn run_command(args: RunArgs, matches: &clap::ArgMatches) -> Exit {
     };
     let out = Arc::new(Output::new(args.log_format, verbosity));
     let _masking_panics = PanicOutput::set(&out);
-    let usage = |msg: String| {
-        out.diag(Level::Error, &msg);
-        Exit::Usage
+    if args.script.is_none() {
+        let _ = Cli::command().print_help();
+    }
+    match run_config(args, matches) {
+        Ok(config) => run::run(config, out),
+        Err(err) => {
+            out.diag(Level::Error, &err.to_string());
+            err.exit()
+        }
+    }
+}
+
+/// The run's settings from the flags and their variables; a bad value names where it came from.
+fn run_config(args: RunArgs, matches: &clap::ArgMatches) -> Result<run::RunConfig, Error> {
+    let usage = |origin: String, problem: &str| Error::Usage {
+        origin,
+        problem: problem.to_string(),
     };
     let Some(script) = args.script.clone() else {
-        let _ = Cli::command().print_help();
-        return usage("no script given (usage: rhrel SCRIPT [-- ARGS…])".into());
+        return Err(usage(
+            "no script given".into(),
+            "usage: rhrel SCRIPT [-- ARGS…]",
+        ));
+    };
+    let source_of = |id: &str| match matches.value_source(id) {
+        Some(ValueSource::EnvVariable) => TimeoutSource::EnvVar,
+        _ => TimeoutSource::Flag,
     };
     let (timeout, source) = match &args.timeout {
         Some(text) => match duration::parse(text) {
-            Ok(d) => {
-                let source = match timeout_source {
-                    Some(ValueSource::EnvVariable) => TimeoutSource::EnvVar,
-                    _ => TimeoutSource::Flag,
-                };
-                (d, source)
-            }
+            Ok(d) => (d, source_of("timeout")),
             Err(_) => {
                 let what = cli::value_origin(matches, "timeout", "RHREL_TIMEOUT", text);
-                return usage(format!(
-                    "{what}: invalid duration (examples: 90s, 10m, 1m30s)"
-                ));
+                return Err(usage(what, "invalid duration (examples: 90s, 10m, 1m30s)"));
             }
         },
         None => {
@@ -137,25 +149,18 @@ fn run_command(args: RunArgs, matches: &clap::ArgMatches) -> Exit {
     };
     let (hook_timeout, hook_timeout_source) = match &args.hook_timeout {
         Some(text) => match duration::parse(text) {
-            Ok(d) => match hook_timeout_source {
-                Some(ValueSource::EnvVariable) => (d, TimeoutSource::EnvVar),
-                _ => (d, TimeoutSource::Flag),
-            },
-            Err(msg) => return usage(format!("--hook-timeout: {msg}")),
+            Ok(d) => (d, source_of("hook_timeout")),
+            Err(msg) => return Err(usage("--hook-timeout".into(), &msg)),
         },
         None => (
             run::deadline::DEFAULT_HOOK_BUDGET,
             TimeoutSource::Default("default"),
         ),
     };
-    let max_memory = match run::memory::parse_size(&args.max_memory) {
-        Ok(bytes) => bytes,
-        Err(msg) => {
-            let what =
-                cli::value_origin(matches, "max_memory", "RHREL_MAX_MEMORY", &args.max_memory);
-            return usage(format!("{what}: {msg}"));
-        }
-    };
+    let max_memory = run::memory::parse_size(&args.max_memory).map_err(|msg| {
+        let what = cli::value_origin(matches, "max_memory", "RHREL_MAX_MEMORY", &args.max_memory);
+        usage(what, &msg)
+    })?;
     let policy = Policy {
         exec: AllowList::parse(args.allow_exec.as_deref()),
         net: AllowList::parse(args.allow_net.as_deref()),
@@ -164,16 +169,12 @@ fn run_command(args: RunArgs, matches: &clap::ArgMatches) -> Exit {
         write: PathList::parse(args.allow_write.as_deref()),
     };
     if let Some(hint) = cli::did_you_mean(&script) {
-        out.diag(
-            Level::Error,
-            &format!(
-                "cannot read script `{}`: no such file; did you mean `rhrel {hint}`?",
-                script.display()
-            ),
-        );
-        return Exit::NoInput;
+        return Err(Error::Unreadable {
+            path: script,
+            reason: format!("no such file; did you mean `rhrel {hint}`?"),
+        });
     }
-    let config = run::RunConfig {
+    Ok(run::RunConfig {
         script,
         args: args.args,
         timeout,
@@ -185,8 +186,7 @@ fn run_command(args: RunArgs, matches: &clap::ArgMatches) -> Exit {
         max_memory,
         hook_timeout,
         hook_timeout_source,
-    };
-    run::run(config, out)
+    })
 }
 
 /// The current run's output, so a panic message (which may quote a value) is masked with

@@ -11,12 +11,12 @@ static ALLOCATOR: rhrel::CountingAllocator = rhrel::CountingAllocator;
 
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
+extern "C" fn main(argc: std::ffi::c_int, argv: *const *const std::ffi::c_char) -> std::ffi::c_int {
     rhrel::startup::prepare();
-    let code = rhrel::run(std::env::args_os());
+    // SAFETY: the C runtime passes main the process's own argc/argv, which live for the
+    // whole process.
+    let args = unsafe { rhrel::startup::arguments(argc, argv) };
+    let code = rhrel::run(args);
     rhrel::startup::finish();
     code.into()
 }

@@ -52,6 +52,48 @@ impl AllowList {
     }
 }
 
+impl AllowList {
+    /// `--allow-exec`: whether the program the script names may run. `resolved` is where it
+    /// resolves on rhrel's own `PATH` (`None`: nowhere), `resolve` does that search for an
+    /// entry. An entry with a `/` matches the program at that path; a bare name matches the
+    /// program that name resolves to on rhrel's `PATH`, so neither the basename of some
+    /// other path nor a child's `env.PATH` can stand in for it. Paths compare with their
+    /// directories made canonical (`/bin` → `/usr/bin`), not the file itself: a symlink such
+    /// as `/usr/bin/psql` → `pg_wrapper` stays a program of its own.
+    pub fn allows_program(
+        &self,
+        program: &str,
+        resolved: Option<&Path>,
+        resolve: impl Fn(&str) -> Option<PathBuf>,
+    ) -> bool {
+        let Some(resolved) = resolved else {
+            // Not found: it will not run; let the spawn say so if the name is listed.
+            return self.allows(|e| e == program);
+        };
+        let target = comparable(resolved);
+        self.allows(|entry| {
+            let path = if entry.contains('/') {
+                Some(PathBuf::from(entry))
+            } else {
+                resolve(entry)
+            };
+            path.is_some_and(|p| comparable(&p) == target)
+        })
+    }
+}
+
+/// An absolute path with its directory canonical and its file name as it is.
+fn comparable(path: &Path) -> PathBuf {
+    let path = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    match (path.parent(), path.file_name()) {
+        (Some(dir), Some(name)) => dir
+            .canonicalize()
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .join(name),
+        _ => path,
+    }
+}
+
 /// The permission set of a run.
 #[derive(Clone, Debug, Default)]
 pub struct Policy {
@@ -121,5 +163,29 @@ mod tests {
         assert!(!AllowList::parse(Some("")).allows_name("X"));
         let l = AllowList::parse(Some("A, APP_*"));
         assert!(l.allows_name("A") && l.allows_name("APP_ENV") && !l.allows_name("B"));
+    }
+
+    #[test]
+    fn programs_match_where_they_resolve() {
+        let dir = std::env::temp_dir().join(format!("rhrel-policy-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("other")).unwrap();
+        let real = dir.join("psql");
+        let fake = dir.join("other/psql");
+        let resolve = |name: &str| (name == "psql").then(|| real.clone());
+        let list = AllowList::parse(Some("psql"));
+        assert!(list.allows_program("psql", Some(&real), resolve));
+        // The same program named by its path, through a directory symlink or not.
+        assert!(list.allows_program(real.to_str().unwrap(), Some(&real), resolve));
+        let via = dir.join("other/../psql");
+        assert!(list.allows_program(via.to_str().unwrap(), Some(&via), resolve));
+        // Another program with the same basename.
+        assert!(!list.allows_program(fake.to_str().unwrap(), Some(&fake), resolve));
+        let by_path = AllowList::parse(Some(fake.to_str().unwrap()));
+        assert!(by_path.allows_program(fake.to_str().unwrap(), Some(&fake), resolve));
+        assert!(!by_path.allows_program("psql", Some(&real), resolve));
+        // Not found anywhere: allowed only by its own name (the spawn then fails).
+        assert!(list.allows_program("psql", None, resolve));
+        assert!(!list.allows_program("pg_dump", None, resolve));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

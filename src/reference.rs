@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use anyhow::Context as _;
 use rhai::{Engine, Module, Scope};
 use serde_json::{json, Value};
 
@@ -35,10 +36,8 @@ pub struct StdModule {
 pub fn command(args: ApiArgs) -> Exit {
     if let Some(dir) = &args.definitions {
         if let Err(e) = definitions(dir) {
-            eprintln!(
-                "rhrel: error: cannot write definitions to {}: {e}",
-                dir.display()
-            );
+            // `{:#}`: the context, then each cause (`cannot write … to DIR: Permission denied`).
+            eprintln!("rhrel: error: {e:#}");
             return Exit::Failure;
         }
         eprintln!("rhrel: wrote .d.rhai definitions to {}", dir.display());
@@ -47,8 +46,8 @@ pub fn command(args: ApiArgs) -> Exit {
     let host = host_functions();
     let modules = match stdlib_modules() {
         Ok(m) => m,
-        Err(msg) => {
-            eprintln!("rhrel: error: {msg}");
+        Err(e) => {
+            eprintln!("rhrel: error: {e:#}");
             return Exit::Internal;
         }
     };
@@ -120,7 +119,7 @@ fn documented(module: Module) -> Vec<Entry> {
 }
 
 /// Every embedded stdlib module with its functions, in name order.
-pub fn stdlib_modules() -> Result<Vec<StdModule>, String> {
+pub fn stdlib_modules() -> anyhow::Result<Vec<StdModule>> {
     // The run's engine and limits: a module that compiles here compiles at run time.
     let engine = crate::run::engine::sandboxed(&Context::inert());
     let mut modules = Vec::new();
@@ -128,7 +127,7 @@ pub fn stdlib_modules() -> Result<Vec<StdModule>, String> {
         let source = crate::stdlib::source(name).unwrap_or_default();
         let ast = engine
             .compile(source)
-            .map_err(|e| format!("stdlib module std/{name} does not compile: {e}"))?;
+            .with_context(|| format!("stdlib module std/{name} does not compile"))?;
         let mut functions: Vec<Entry> = ast
             .iter_functions()
             // A closure (`anon$…`) is public in Rhai's eyes but no one can call it by name.
@@ -280,22 +279,26 @@ fn to_json(host: &[Entry], modules: &[StdModule]) -> Value {
 }
 
 /// Writes `.d.rhai` definition files (host functions and the stdlib) for editors.
-fn definitions(dir: &Path) -> Result<(), String> {
+fn definitions(dir: &Path) -> anyhow::Result<()> {
     let mut engine = crate::run::engine::sandboxed(&Context::inert());
     for name in crate::stdlib::names() {
         let source = crate::stdlib::source(name).unwrap_or_default();
-        let ast = engine.compile(source).map_err(|e| e.to_string())?;
-        let module =
-            Module::eval_ast_as_new(Scope::new(), &ast, &engine).map_err(|e| e.to_string())?;
+        let ast = engine
+            .compile(source)
+            .with_context(|| format!("stdlib module std/{name} does not compile"))?;
+        let module = Module::eval_ast_as_new(Scope::new(), &ast, &engine)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .with_context(|| format!("stdlib module std/{name} does not load"))?;
         // Named as the usual alias: `import "std/retry" as retry;`.
         engine.register_static_module(name, module.into());
     }
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let writing = || format!("cannot write definitions to {}", dir.display());
+    std::fs::create_dir_all(dir).with_context(writing)?;
     engine
         .definitions()
         .include_standard_packages(false)
         .write_to_dir(dir)
-        .map_err(|e| e.to_string())
+        .with_context(writing)
 }
 
 #[cfg(test)]

@@ -139,7 +139,16 @@ fn run(
     if program.is_empty() {
         return Err(raise("exec(): the program name is empty"));
     }
-    if !allowed(ctx, program) {
+    // Found on rhrel's own PATH, before the check: a child's `env.PATH` cannot choose it.
+    let resolved = match ctx.effects.simulation() {
+        Some(sim) => sim.which(program).map(PathBuf::from),
+        None => which(program),
+    };
+    if !ctx
+        .policy
+        .exec
+        .allows_program(program, resolved.as_deref(), which)
+    {
         return Err(raise(denied(
             &format!("running `{program}`"),
             "--allow-exec",
@@ -182,7 +191,19 @@ fn run(
         return finish(ctx, &opts, shown, done);
     }
 
-    let mut cmd = Command::new(program);
+    let mut cmd = match &resolved {
+        Some(path) if !program.contains('/') => {
+            use std::os::unix::process::CommandExt as _;
+            let mut cmd = Command::new(path);
+            cmd.arg0(program);
+            cmd
+        }
+        None if !program.contains('/') => {
+            let e = std::io::Error::from(std::io::ErrorKind::NotFound);
+            return Err(raise(cannot_start(program, &e)));
+        }
+        _ => Command::new(program),
+    };
     cmd.args(args);
     if let Some(cwd) = &opts.cwd {
         if !cwd.is_dir() {
@@ -282,21 +303,6 @@ fn cannot_start(program: &str, err: &std::io::Error) -> String {
         _ => err.to_string(),
     };
     format!("cannot run `{program}`: {why}")
-}
-
-/// `--allow-exec` entries match the name as given, its basename, or its resolved path.
-fn allowed(ctx: &Context, program: &str) -> bool {
-    if !ctx.policy.exec.is_restricted() {
-        return true;
-    }
-    let base = Path::new(program)
-        .file_name()
-        .and_then(|b| b.to_str())
-        .unwrap_or(program);
-    let resolved = which(program).map(|p| p.display().to_string());
-    ctx.policy
-        .exec
-        .allows(|e| e == program || e == base || resolved.as_deref() == Some(e))
 }
 
 /// PATH search: the first executable file named `program`, or `program` itself when it

@@ -2,7 +2,6 @@
 //! system temp dir and the directories of `--allow-read` / `--allow-write` — nowhere else.
 //! Paths are checked after canonicalization, so neither `..` nor a symlink can reach outside.
 
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -27,7 +26,12 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     .set_into_module(module, move |path: &str| -> HostResult<String> {
         c.check_stop()?;
         let real = confine(&c, Access::Read, "read_file", path)?;
-        read_capped(&real).map_err(|e| raise(format!("read_file(\"{path}\"): {e}")))
+        read_capped(&c, &real).map_err(|e| {
+            // Stopped while it waited (a FIFO): the stop's own error.
+            c.check_stop()
+                .err()
+                .unwrap_or_else(|| raise(format!("read_file(\"{path}\"): {e}")))
+        })
     });
 
     let c = ctx.clone();
@@ -112,12 +116,10 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
 }
 
 /// Reads at most `MAX_READ` bytes of UTF-8 text.
-fn read_capped(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut bytes = Vec::new();
-    file.take(MAX_READ + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+fn read_capped(ctx: &Ctx, path: &Path) -> Result<String, String> {
+    let bytes = crate::run::wait_io::read(&ctx.stop, path, MAX_READ + 1)
+        .map_err(|e| e.to_string())?
+        .ok_or("stopped")?;
     if bytes.len() as u64 > MAX_READ {
         return Err(format!("the file is larger than {} MiB", MAX_READ >> 20));
     }

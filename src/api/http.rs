@@ -282,13 +282,8 @@ impl Client {
             out.add_secret(pass);
         }
         for (name, value) in &opts.headers {
-            if name.eq_ignore_ascii_case("authorization")
-                || name.eq_ignore_ascii_case("proxy-authorization")
-            {
-                out.add_secret(value);
-                if let Some((_, credential)) = value.split_once(' ') {
-                    out.add_secret(credential.trim());
-                }
+            for secret in crate::output::sources::header_secrets(name, value) {
+                out.add_secret(&secret);
             }
         }
     }

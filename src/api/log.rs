@@ -7,7 +7,7 @@ use rhai::{Dynamic, ImmutableString, Module, FLOAT, INT};
 use super::func;
 use crate::output::Level;
 use crate::run::context::Ctx;
-use crate::script_error::display;
+use crate::script_error::{display, HostResult};
 
 pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     let levels = [
@@ -61,7 +61,11 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         "Treats a value as secret from now on: it is printed as `***` everywhere.\n\
          ```rhai\nlet token = exec(\"vault\", [\"read\", \"token\"], #{quiet: true}).stdout;\nmask(token);\n```",
     )
-    .set_into_module(module, move |value: &str| c.out.add_secret(value));
+    .set_into_module(module, move |value: &str| -> HostResult<()> {
+        c.out
+            .mask_secret(value)
+            .map_err(|e| crate::script_error::raise(format!("mask(): {e}")))
+    });
 }
 
 /// A value as a log line shows it: `()` as `()` rather than an empty line.

@@ -3,8 +3,10 @@
 //! end-of-run summary and the report, and re-throws its error unchanged.
 
 use rhai::{Dynamic, EvalAltResult, FnPtr, Module, NativeCallContext};
+use serde_json::json;
 
 use super::func;
+use crate::output::Level;
 use crate::run::context::{Context, Ctx};
 use crate::run::outcome::Outcome;
 use crate::run::stop::StopReason;
@@ -32,7 +34,12 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
 }
 
 fn run_task(ctx: &Context, nc: &NativeCallContext, name: &str, f: &FnPtr) -> HostResult<Dynamic> {
-    ctx.out.note(&format!("▶ {name}"));
+    ctx.out.event(
+        Level::Info,
+        "task_start",
+        &format!("▶ {name}"),
+        json!({ "task": name }),
+    );
     let index = {
         let mut log = ctx.tasks.lock().unwrap_or_else(|p| p.into_inner());
         // Recorded as interrupted until it ends: a task cut short by a crash stays so.
@@ -69,10 +76,19 @@ fn run_task(ctx: &Context, nc: &NativeCallContext, name: &str, f: &FnPtr) -> Hos
         },
         Err(err) => (TaskStatus::Failed, Some(cause(&err)), Err(err)),
     };
-    match &error {
-        None => ctx.out.note(&format!("✔ {name} ({secs})")),
-        Some(why) => ctx.out.note(&format!("✘ {name} ({secs}): {why}")),
-    }
+    let text = match &error {
+        None => format!("✔ {name} ({secs})"),
+        Some(why) => format!("✘ {name} ({secs}): {why}"),
+    };
+    ctx.out.event(
+        Level::Info,
+        "task_end",
+        &text,
+        json!({
+            "task": name, "status": status.name(),
+            "duration_ms": elapsed.as_millis() as u64, "error": error,
+        }),
+    );
     let mut log = ctx.tasks.lock().unwrap_or_else(|p| p.into_inner());
     if let Some(record) = log.tasks.get_mut(index) {
         record.status = status;
@@ -88,13 +104,7 @@ pub(crate) fn cause(err: &EvalAltResult) -> String {
         EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
         | EvalAltResult::ErrorInModule(_, inner, _) => cause(inner),
         EvalAltResult::ErrorRuntime(value, _) => display(value),
-        other => {
-            let full = other.to_string();
-            match full.rfind(" (line ") {
-                Some(i) if full.ends_with(')') => full[..i].to_string(),
-                _ => full,
-            }
-        }
+        other => crate::run::outcome::without_position(other),
     }
 }
 
@@ -136,5 +146,23 @@ pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
         }
     }
     text.push_str(&log.hook_lines(width));
-    ctx.out.note(&text);
+    let tasks: Vec<_> = log
+        .tasks
+        .iter()
+        .map(|t| json!({ "task": t.name, "status": t.status.name(), "duration_ms": t.duration_ms, "error": t.error }))
+        .collect();
+    let hooks: Vec<_> = log
+        .hooks
+        .iter()
+        .map(|h| json!({ "hook": h.kind, "status": h.status.name(), "duration_ms": h.duration_ms, "error": h.error }))
+        .collect();
+    ctx.out.event(
+        Level::Info,
+        "summary",
+        &text,
+        json!({
+            "outcome": outcome.kind, "exit_code": outcome.exit.code(),
+            "tasks": tasks, "hooks": hooks,
+        }),
+    );
 }

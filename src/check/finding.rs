@@ -37,6 +37,8 @@ pub enum Code {
     Comparison,
     /// The `()` result of an in-place array method, kept in a variable.
     UnitResult,
+    /// `exit(N)` or `fail(msg, N)` with a code rhrel itself gives a meaning (65, 124, …).
+    ReservedCode,
     /// The Procfile's `release:` line names a script that does not exist.
     Procfile,
     /// The file cannot be read as a script (not UTF-8, too large, unreadable).
@@ -54,6 +56,7 @@ impl Code {
             Code::Interpolation => "interpolation",
             Code::Comparison => "comparison",
             Code::UnitResult => "unit-result",
+            Code::ReservedCode => "reserved-exit-code",
             Code::Procfile => "procfile",
             Code::Read => "read",
         }

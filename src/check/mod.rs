@@ -133,8 +133,8 @@ fn check_script(linter: &mut script::Linter, path: &Path) -> FileReport {
             shown,
             source,
         },
-        Err((_, msg)) => FileReport {
-            findings: vec![Finding::error(&shown, Code::Read, 0, 0, msg)],
+        Err(err) => FileReport {
+            findings: vec![Finding::error(&shown, Code::Read, 0, 0, err.to_string())],
             shown,
             source: String::new(),
         },

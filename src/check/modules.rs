@@ -41,7 +41,7 @@ impl Modules {
         base: &Path,
         import: &str,
     ) -> Result<Rc<ModuleFns>, ImportError> {
-        let target = confine(base, import).map_err(ImportError::Unresolved)?;
+        let target = confine(base, import).map_err(|e| ImportError::Unresolved(e.to_string()))?;
         let key = match &target {
             Target::Std(name) => format!("{}{name}", crate::stdlib::PREFIX),
             Target::File(path) => path.display().to_string(),
@@ -63,7 +63,7 @@ fn load(engine: &Engine, target: &Target, import: &str) -> Result<ModuleFns, Str
             format!("{}{name}", crate::stdlib::PREFIX),
         ),
         Target::File(path) => (
-            crate::run::script_file::read(path).map_err(|(_, msg)| msg)?,
+            crate::run::script_file::read(path).map_err(|e| e.to_string())?,
             path.display().to_string(),
         ),
     };

@@ -414,6 +414,26 @@ fn surprises(shown: &str, source: &str, facts: &Facts) -> Vec<Finding> {
             .warning(),
         );
     }
+    for (name, code, pos) in &facts.literal_codes {
+        let Some(meaning) = crate::exit_code::Exit::reserved_meaning(*code) else {
+            continue;
+        };
+        let (line, col) = line_col(*pos);
+        found.push(
+            Finding::error(
+                shown,
+                Code::ReservedCode,
+                line,
+                col,
+                format!("exit code {code} already means \"{meaning}\" in rhrel"),
+            )
+            .width(code.to_string().len())
+            .help(Some(format!(
+                "a platform or a teammate reading {code} will blame rhrel, not `{name}`: pick a code rhrel leaves free (3 to 64, 71 to 123, 125)"
+            )))
+            .warning(),
+        );
+    }
     for (name, pos) in &facts.unit_results {
         let (line, col) = line_col(*pos);
         let what = if name == "retain" {

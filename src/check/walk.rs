@@ -57,6 +57,8 @@ pub struct Import {
 #[derive(Debug, Default)]
 pub struct Facts {
     pub calls: Vec<Call>,
+    /// `exit(N)` and `fail(msg, N)` with a literal `N`: (function, N, where `N` is).
+    pub literal_codes: Vec<(String, i64, Position)>,
     /// Variables the parser found no definition for, outside closures.
     pub unresolved: Vec<VarUse>,
     /// `alias::name` variable reads: (alias, position).
@@ -138,6 +140,7 @@ fn visit(facts: &mut Facts, place: Place, nodes: &[ASTNode]) {
             if !x.is_operator_call() =>
         {
             facts.calls.push(call(x, false, *pos));
+            literal_code(x, &mut facts.literal_codes);
         }
         ASTNode::Expr(Expr::FnCall(x, _))
             if (x.name == "==" || x.name == "!=")
@@ -225,6 +228,17 @@ fn call(x: &rhai::FnCallExpr, method: bool, pos: Position) -> Call {
         args: x.args.len(),
         method,
         pos,
+    }
+}
+
+/// The code of `exit(N)` or `fail(msg, N)` when `N` is written as a number.
+fn literal_code(x: &rhai::FnCallExpr, found: &mut Vec<(String, i64, Position)>) {
+    let code = match (x.name.as_str(), x.args.as_ref()) {
+        ("exit", [code]) | ("fail", [_, code]) if x.namespace.is_empty() => code,
+        _ => return,
+    };
+    if let Expr::IntegerConstant(n, pos) = code {
+        found.push((x.name.to_string(), *n, *pos));
     }
 }
 

@@ -1,6 +1,7 @@
 //! Child processes owned by the host: how `exec`'s options are read, how a child is spawned
 //! into its own process group, supervised against the deadline and signals, relayed line by
-//! line through the output, and stopped (TERM, grace, KILL).
+//! line through the output, and stopped (TERM, grace, KILL); and the process tree below rhrel
+//! (`reaper`: descendants that left their group, zombies, rhrel as PID 1).
 //!
 //! Takes the run's shared state (`run::context`, `run::stop`) and writes through `output/`.
 //! It never imports `api/`: the script-facing `exec`/`shell`/`which` live in `api/exec.rs`
@@ -8,5 +9,6 @@
 
 pub(crate) mod options;
 pub(crate) mod process_group;
+pub(crate) mod reaper;
 pub(crate) mod relay;
 pub(crate) mod supervise;

@@ -2,6 +2,7 @@
 //! everything it started. Here: signalling a group, telling whether any of it still lives, the
 //! run's registry of live groups, and the TERM → grace → KILL sequence.
 
+use std::sync::atomic::{AtomicI32, Ordering::SeqCst};
 use std::time::{Duration, Instant};
 
 use crate::output::Level;
@@ -51,14 +52,49 @@ pub(crate) fn alive(pgid: i32) -> bool {
     })
 }
 
+/// Every group registered by any context of this process (the script's and the hooks'), for
+/// the hard stop (`run/backstop.rs`) and the crash handler (`run/crash.rs`), which must reach
+/// them without the contexts and, in a signal handler, without a lock: one slot per group
+/// (0: free); a group beyond the slots is still stopped through its context.
+static LIVE: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
+
 /// Records a running child's group, so the run's end can reach it whatever happens.
 pub(crate) fn register(ctx: &Context, pgid: i32) {
     lock(ctx).push(pgid);
+    let _ = LIVE
+        .iter()
+        .find(|slot| slot.compare_exchange(0, pgid, SeqCst, SeqCst).is_ok());
 }
 
 /// Forgets a group whose processes have all ended.
 pub(crate) fn unregister(ctx: &Context, pgid: i32) {
     lock(ctx).retain(|g| *g != pgid);
+    forget(pgid);
+}
+
+fn forget(pgid: i32) {
+    let _ = LIVE
+        .iter()
+        .find(|slot| slot.compare_exchange(pgid, 0, SeqCst, SeqCst).is_ok());
+}
+
+/// SIGKILL to every registered group; async-signal-safe (atomics and kill(2) only).
+pub(crate) fn kill_registered() {
+    for slot in &LIVE {
+        let g = slot.load(SeqCst);
+        if g > 1 {
+            // SAFETY: kill(2) on a negative pid signals that process group.
+            unsafe { libc::kill(-g, libc::SIGKILL) };
+        }
+    }
+}
+
+/// The groups registered now, in every context.
+pub(crate) fn registered() -> Vec<i32> {
+    LIVE.iter()
+        .map(|slot| slot.load(SeqCst))
+        .filter(|g| *g > 1)
+        .collect()
 }
 
 /// SIGTERM to each group, then SIGKILL to what is left after the grace period. Blocks until
@@ -71,6 +107,7 @@ pub(crate) fn terminate(groups: &[i32]) {
     for g in &live {
         signal(*g, libc::SIGTERM);
     }
+    crate::run::backstop::allow(GRACE + Duration::from_secs(1));
     if wait_gone(&live, GRACE) {
         return;
     }
@@ -84,14 +121,19 @@ pub(crate) fn terminate(groups: &[i32]) {
 /// every run, however it ended.
 pub(crate) fn stop_all(ctx: &Context) {
     let groups: Vec<i32> = std::mem::take(&mut *lock(ctx));
+    for g in &groups {
+        forget(*g);
+    }
     let live: Vec<i32> = groups.into_iter().filter(|g| alive(*g)).collect();
     if live.is_empty() {
         return;
     }
     for g in &live {
-        ctx.out.diag(
-            Level::Info,
+        ctx.out.event(
+            Level::Warn,
+            "stop",
             &format!("stopping process group {g}, still running at the end of the run"),
+            serde_json::json!({ "process_group": g, "reason": "the run is ending" }),
         );
     }
     terminate(&live);

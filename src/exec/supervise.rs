@@ -67,10 +67,15 @@ pub(crate) fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result
         } else {
             Stdio::null()
         });
+    crate::exec::reaper::die_with_parent(&mut cmd);
     let started = Instant::now();
+    let spawning = crate::exec::reaper::SPAWNING
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
     let mut child = cmd.spawn()?;
     let pgid = child.id() as i32;
     process_group::register(ctx, pgid);
+    drop(spawning);
     // Debug builds only: a bug while a child runs must still leave no process behind.
     #[cfg(debug_assertions)]
     if std::env::var_os("RHREL_DEBUG_PANIC").is_some_and(|v| v == "exec") {
@@ -105,6 +110,7 @@ pub(crate) fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result
             if let Some(c) = cause {
                 announce(ctx, job, pgid, c);
                 process_group::signal(pgid, libc::SIGTERM);
+                crate::run::backstop::allow(GRACE + KILL_WAIT);
                 term_at = now;
                 input = None;
             }
@@ -302,17 +308,24 @@ fn announce(ctx: &Context, job: &Job, pgid: i32, cause: Cause) {
         (_, Some(StopReason::Signal(sig))) if sig == libc::SIGINT => {
             "rhrel was interrupted (SIGINT)".into()
         }
-        (_, Some(StopReason::Signal(_))) => "rhrel was terminated (SIGTERM)".into(),
+        (_, Some(StopReason::Signal(sig))) => {
+            format!("rhrel was terminated ({})", crate::run::signals::name(sig))
+        }
         (_, Some(StopReason::Memory(..))) => "rhrel went over its memory limit".into(),
         _ => "the run is ending".into(),
     };
-    ctx.out.diag(
-        Level::Info,
+    ctx.out.event(
+        Level::Warn,
+        "stop",
         &format!(
             "stopping `{}` (process group {pgid}): {why}; SIGKILL follows after {}s",
             job.shown,
             GRACE.as_secs()
         ),
+        serde_json::json!({
+            "command": job.shown, "process_group": pgid, "reason": why,
+            "grace_ms": GRACE.as_millis() as u64,
+        }),
     );
 }
 

@@ -60,7 +60,13 @@ impl Options {
                     _ => return Err(bad(&format!("an integer from 0 to {MAX_RETRIES}"))),
                 },
                 "max_body" => match value.as_int() {
-                    Ok(n) if n > 0 => o.max_body = Some(n as u64),
+                    Ok(n) if n > 0 && n as u64 <= DEFAULT_MAX_BODY => o.max_body = Some(n as u64),
+                    Ok(n) if n > 0 => {
+                        return Err(format!(
+                            "option `max_body` is {n} bytes, over the largest string a script \
+                             may hold ({DEFAULT_MAX_BODY} bytes, 16 MiB)"
+                        ))
+                    }
                     _ => return Err(bad("a positive number of bytes")),
                 },
                 "body" => o.body = Some(value),

@@ -4,13 +4,16 @@
 //! It imports nothing above it: `run/`, `api/`, `exec/` and `http/` hand it bytes, and it
 //! never calls back into them.
 
-use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 pub(crate) mod capture;
+pub(crate) mod forms;
 pub(crate) mod mask;
+pub(crate) mod sources;
+pub(crate) mod writer;
 
-use mask::Masker;
+use mask::{BuildError, Masker};
 
 /// How lines are written: plain text, or one JSON object per line (`--log-format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -74,6 +77,10 @@ pub struct Output {
     /// Built on first use from the environment: a script that prints nothing pays nothing.
     masker: Mutex<Option<Masker>>,
     mask_vars: Vec<String>,
+    /// The bounded queue to stdout and stderr and its thread (`writer.rs`).
+    writer: writer::Writer,
+    /// The masker could not be built or grown: nothing more is written (fail closed).
+    withheld: AtomicBool,
     /// A simulated run (`rhrel test`): its environment (masking reads it instead of the
     /// process's) and what it wrote, kept instead of written.
     simulated: Option<capture::Simulated>,
@@ -95,6 +102,8 @@ impl Output {
             enabled: true,
             masker: Mutex::new(None),
             mask_vars,
+            writer: writer::Writer::default(),
+            withheld: AtomicBool::new(false),
             simulated: None,
         }
     }
@@ -129,24 +138,15 @@ impl Output {
         }
     }
 
-    fn write(&self, stream: Stream, bytes: &[u8]) {
+    /// Every write goes here: to the writer's queue, or kept by a simulated run.
+    fn write(&self, stream: Stream, bytes: Vec<u8>) {
         match &self.simulated {
             Some(sim) => sim
                 .kept
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push(stream, bytes),
-            None => write_raw(stream, bytes),
-        }
-    }
-
-    fn masker_from_env(&self) -> Masker {
-        match &self.simulated {
-            Some(sim) => Masker::from_env(
-                sim.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-                &self.mask_names(),
-            ),
-            None => Masker::from_env(env_pairs(), &self.mask_names()),
+                .push(stream, &bytes),
+            None => self.writer.write(stream, bytes),
         }
     }
 
@@ -186,18 +186,48 @@ impl Output {
         }
     }
 
-    /// Complete lines of a child's output, relayed in one write (lines end with `\n`).
-    pub fn relay(&self, stream: Stream, lines: &[u8]) {
-        if !self.enabled {
+    /// One of rhrel's own events (a task's start and end, the summary, a stop): `text` as a
+    /// note (or, at `warn` and above, a diagnostic) in text format; in JSON, one object whose
+    /// `event` names it, with `fields` beside `msg`. Every string in it is masked.
+    pub fn event(&self, level: Level, event: &str, text: &str, fields: serde_json::Value) {
+        if !self.enabled || !(level >= Level::Warn || self.shows(level)) {
             return;
         }
-        let masker = self.masker();
-        let masked = match masker.as_ref() {
-            Some(m) => m.mask_bytes(lines),
-            None => std::borrow::Cow::Borrowed(lines),
+        match self.format {
+            LogFormat::Text if level >= Level::Warn => self.diag(level, text),
+            LogFormat::Text => self.emit(Stream::Stderr, level, text, None),
+            LogFormat::Json => {
+                let mut obj = serde_json::json!({
+                    "ts": now(), "level": level.name(), "source": "rhrel", "event": event,
+                });
+                if let (serde_json::Value::Object(extra), Some(o)) = (fields, obj.as_object_mut()) {
+                    o.extend(extra);
+                }
+                obj["msg"] = text.into();
+                self.mask_strings(&mut obj);
+                self.write(Stream::Stderr, format!("{obj}\n").into_bytes());
+            }
+        }
+    }
+
+    /// Complete lines of a child's output, relayed in one write (lines end with `\n`).
+    pub fn relay(&self, stream: Stream, lines: &[u8]) {
+        if !self.enabled || self.is_withheld() {
+            return;
+        }
+        // Masked, then the masker is free again before the write (which may wait for room).
+        let masked = {
+            let masker = self.masker();
+            if self.is_withheld() {
+                return;
+            }
+            match masker.as_ref() {
+                Some(m) => m.mask_bytes(lines).into_owned(),
+                None => lines.to_vec(),
+            }
         };
         match self.format {
-            LogFormat::Text => self.write(stream, &masked),
+            LogFormat::Text => self.write(stream, masked),
             LogFormat::Json => {
                 let mut buf = Vec::with_capacity(masked.len() + 64);
                 let name = if stream == Stream::Stdout {
@@ -214,17 +244,56 @@ impl Output {
                     buf.extend_from_slice(obj.to_string().as_bytes());
                     buf.push(b'\n');
                 }
-                self.write(stream, &buf);
+                self.write(stream, buf);
             }
         }
     }
 
     /// Masks a text that rhrel writes elsewhere (the report file).
     pub fn mask(&self, text: &str) -> String {
-        match self.masker().as_ref() {
+        let masker = self.masker();
+        match masker.as_ref() {
             Some(m) => m.mask_str(text).into_owned(),
+            None if self.is_withheld() => mask::REPLACEMENT.to_string(),
             None => text.to_string(),
         }
+    }
+
+    /// Masks every string inside a JSON value, in place.
+    fn mask_strings(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(text) => *text = self.mask(text),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| self.mask_strings(v)),
+            serde_json::Value::Object(map) => map.values_mut().for_each(|v| self.mask_strings(v)),
+            _ => {}
+        }
+    }
+
+    /// Builds the masker from the environment before anything is written, so a run can end
+    /// before its first line when it cannot mask; `interrupted` is asked between batches of a
+    /// large build (a signal during start-up).
+    pub fn prepare(&self, interrupted: &dyn Fn() -> bool) -> Result<(), PrepareError> {
+        let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
+        if guard.is_some() || self.is_withheld() {
+            return Ok(());
+        }
+        match Masker::build(self.env_secrets(), interrupted) {
+            Ok(m) => {
+                *guard = Some(m);
+                Ok(())
+            }
+            Err(BuildError::Interrupted) => Err(PrepareError::Interrupted),
+            Err(BuildError::Failed(why)) => {
+                let msg = format!("cannot mask secrets: {why}");
+                self.withhold(&format!("{msg}; the run stops before its first line"));
+                Err(PrepareError::Failed(msg))
+            }
+        }
+    }
+
+    /// Whether output is withheld because masking failed.
+    pub fn is_withheld(&self) -> bool {
+        self.withheld.load(Ordering::Relaxed)
     }
 
     /// `mask` for the panic hook: never waits for the masker (the panicking thread may hold
@@ -235,48 +304,106 @@ impl Output {
             Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
             Err(std::sync::TryLockError::WouldBlock) => return None,
         };
+        if self.is_withheld() {
+            return None;
+        }
         Some(match guard.as_ref() {
             Some(m) => m.mask_str(text).into_owned(),
-            None => self.masker_from_env().mask_str(text).into_owned(),
+            None => Masker::build(self.env_secrets(), &|| false)
+                .ok()?
+                .mask_str(text)
+                .into_owned(),
         })
     }
 
-    fn mask_names(&self) -> Vec<&str> {
-        self.mask_vars.iter().map(String::as_str).collect()
+    fn env_secrets(&self) -> Vec<String> {
+        let names: Vec<&str> = self.mask_vars.iter().map(String::as_str).collect();
+        match &self.simulated {
+            Some(sim) => sources::from_env(
+                sim.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &names,
+            ),
+            None => sources::from_env(env_pairs(), &names),
+        }
     }
 
     /// A variable the script hands to a child (`exec(…, #{env: …})`): secret by the same rules
     /// as rhrel's own environment (its name, `RHREL_MASK_VARS`, a URL password).
     pub fn add_env_secret(&self, name: &str, value: &str) {
-        if mask::is_secret_name(name) || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name))
-        {
+        let named = sources::is_secret_name(name)
+            || self.mask_vars.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if named {
             self.add_secret(value);
         }
-        if let Some(password) = mask::url_password(value) {
-            self.add_secret(&password);
+        if let Some(credential) = sources::url_secrets(value, named) {
+            self.add_secret(&credential);
         }
     }
 
-    /// Registers a secret found at run time (`mask(value)`).
+    /// Registers a secret found at run time (an `Authorization` header, a URL password); when
+    /// it cannot be masked, output is withheld from then on.
     pub fn add_secret(&self, secret: &str) {
-        if let Some(m) = self.masker().as_mut() {
-            m.add(secret);
+        let _ = self.mask_secret(secret);
+    }
+
+    /// `mask(value)`: registers a secret, or says why it cannot be masked (output is then
+    /// withheld, as for [`Output::add_secret`]).
+    pub fn mask_secret(&self, secret: &str) -> Result<(), String> {
+        let mut guard = self.masker();
+        let Some(m) = guard.as_mut() else {
+            return Err("cannot mask secrets: output is withheld".to_string());
+        };
+        match m.add(secret) {
+            Ok(()) => Ok(()),
+            Err(BuildError::Interrupted) => Ok(()),
+            Err(BuildError::Failed(why)) => {
+                let msg = format!("cannot mask secrets: {why}");
+                self.withhold(&format!("{msg}; all further output is withheld"));
+                *guard = None;
+                Err(msg)
+            }
+        }
+    }
+
+    /// Ends all output with a last line that holds no secret (a constant): for a run that
+    /// stops before its masker is built.
+    pub fn withhold_after(&self, last_line: &'static str) {
+        self.withhold(last_line);
+    }
+
+    /// Fails closed: writes `line` (which must hold no secret) once, on stderr, and nothing
+    /// more after it.
+    fn withhold(&self, line: &str) {
+        if !self.withheld.swap(true, Ordering::SeqCst) && self.enabled {
+            self.write(
+                Stream::Stderr,
+                format!("rhrel: error: {line}\n").into_bytes(),
+            );
         }
     }
 
     fn masker(&self) -> MutexGuard<'_, Option<Masker>> {
         let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(self.masker_from_env());
+        if guard.is_none() && !self.is_withheld() {
+            match Masker::build(self.env_secrets(), &|| false) {
+                Ok(m) => *guard = Some(m),
+                Err(BuildError::Interrupted) => {}
+                Err(BuildError::Failed(why)) => self.withhold(&format!(
+                    "cannot mask secrets: {why}; all further output is withheld"
+                )),
+            }
         }
         guard
     }
 
     fn emit(&self, stream: Stream, level: Level, msg: &str, source: Option<&str>) {
-        if !self.enabled {
+        if !self.enabled || self.is_withheld() {
             return;
         }
         let masked = self.mask(msg);
+        if self.is_withheld() {
+            return;
+        }
         let line = match self.format {
             LogFormat::Text => {
                 let mut line = String::with_capacity(masked.len() + 16);
@@ -300,8 +427,35 @@ impl Output {
                 format!("{obj}\n")
             }
         };
-        self.write(stream, line.as_bytes());
+        self.write(stream, line.into_bytes());
     }
+
+    /// The run is stopping (deadline, signal): a stalled reader may hold a write only briefly
+    /// from now on; what does not fit is dropped and counted.
+    pub fn stopping(&self) {
+        self.writer.stopping();
+    }
+
+    /// Waits until what was written has reached the streams, at most `within` (less when the
+    /// reader takes nothing for a while); the rest is counted as dropped.
+    pub fn flush(&self, within: std::time::Duration) -> bool {
+        self.writer
+            .flush(within, within.min(std::time::Duration::from_secs(1)))
+    }
+
+    /// Bytes that could not be written (`output_dropped_bytes` in the report).
+    pub fn dropped_bytes(&self) -> u64 {
+        self.writer.dropped()
+    }
+}
+
+/// Why [`Output::prepare`] did not build the masker.
+#[derive(Debug)]
+pub enum PrepareError {
+    /// A signal arrived during the build.
+    Interrupted,
+    /// The masker cannot be built: the run must end before writing anything.
+    Failed(String),
 }
 
 /// The environment as strings (non-UTF-8 entries are skipped: they cannot reach a script).
@@ -311,19 +465,4 @@ fn env_pairs() -> std::env::VarsOs {
 
 fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
-/// One write and a flush: the platform streams our output line by line.
-fn write_raw(stream: Stream, bytes: &[u8]) {
-    // A closed pipe must not panic or abort the run: output errors are ignored.
-    let _ = match stream {
-        Stream::Stdout => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes).and_then(|_| out.flush())
-        }
-        Stream::Stderr => {
-            let mut err = std::io::stderr().lock();
-            err.write_all(bytes).and_then(|_| err.flush())
-        }
-    };
 }

@@ -130,7 +130,12 @@ pub(crate) fn run(
             record(ctx, name, HookStatus::Skipped, 0, Some(why.to_string()));
             continue;
         }
-        ctx.out.note(&format!("▶ {name}"));
+        ctx.out.event(
+            Level::Info,
+            "hook_start",
+            &format!("▶ {name}"),
+            serde_json::json!({ "hook": name }),
+        );
         let clock = &ctx.deadline.clock;
         let start = clock.now();
         let (status, error) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -144,13 +149,22 @@ pub(crate) fn run(
         });
         let elapsed = clock.now().saturating_sub(start);
         let secs = format!("{:.2}s", elapsed.as_secs_f64());
-        match &error {
-            None => ctx.out.note(&format!("✔ {name} ({secs})")),
-            Some(why) => {
-                ctx.out.note(&format!("✘ {name} ({secs}): {why}"));
-                ctx.out
-                    .diag(Level::Warn, &format!("{name} handler failed: {why}"));
-            }
+        let text = match &error {
+            None => format!("✔ {name} ({secs})"),
+            Some(why) => format!("✘ {name} ({secs}): {why}"),
+        };
+        ctx.out.event(
+            Level::Info,
+            "hook_end",
+            &text,
+            serde_json::json!({
+                "hook": name, "status": status.name(),
+                "duration_ms": elapsed.as_millis() as u64, "error": error,
+            }),
+        );
+        if let Some(why) = &error {
+            ctx.out
+                .diag(Level::Warn, &format!("{name} handler failed: {why}"));
         }
         record(ctx, name, status, elapsed.as_millis() as u64, error);
     }

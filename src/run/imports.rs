@@ -10,6 +10,7 @@ use std::rc::Rc;
 use rhai::module_resolvers::ModuleResolver;
 use rhai::{ASTNode, Engine, EvalAltResult, Expr, Module, Position, Scope, Shared, Stmt, AST};
 
+use crate::error::Error;
 use crate::run::context::Ctx;
 use crate::run::outcome::{from_runtime, locate, ScriptEnd};
 use crate::run::resolver::{confine, Target};
@@ -52,7 +53,7 @@ impl ModuleResolver for Prepared {
 
 /// Makes the script's imports available to `engine`, or explains why one cannot be.
 /// Imported modules' top-level code runs here (that is how Rhai builds a module).
-pub(crate) fn prepare(engine: &mut Engine, ast: &AST, ctx: &Ctx) -> Result<(), String> {
+pub(crate) fn prepare(engine: &mut Engine, ast: &AST, ctx: &Ctx) -> Result<(), Error> {
     if imports_of(ast).is_empty() {
         return Ok(());
     }
@@ -65,7 +66,9 @@ pub(crate) fn prepare(engine: &mut Engine, ast: &AST, ctx: &Ctx) -> Result<(), S
         in_progress: Vec::new(),
     };
     let shown = ctx.script.display().to_string();
-    loader.load_imports(ast, None, &ctx.script_dir, &shown)
+    loader
+        .load_imports(ast, None, &ctx.script_dir, &shown)
+        .map_err(Error::Compile)
 }
 
 /// A literal import path (or `None` for a computed one) and the statement's position.

@@ -7,9 +7,11 @@
 //! `api/`, `exec/` and `http/` take. It reaches `api/` only to build the engine's host module
 //! (`engine.rs`), never a script function directly.
 
+pub(crate) mod backstop;
 pub(crate) mod clock;
 mod config;
 pub(crate) mod context;
+pub(crate) mod crash;
 pub(crate) mod deadline;
 pub(crate) mod effects;
 pub(crate) mod engine;
@@ -26,6 +28,7 @@ pub(crate) mod signals;
 pub(crate) mod stack;
 pub(crate) mod stop;
 pub(crate) mod task;
+pub(crate) mod wait_io;
 
 pub use config::RunConfig;
 
@@ -34,13 +37,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::exit_code::Exit;
-use crate::output::{Level, Output};
+use crate::output::{Level, Output, PrepareError};
 use crate::policy::Policy;
 use crate::run::context::{Context, Ctx};
 use crate::run::deadline::{Deadline, TimeoutSource};
 use crate::run::hooks::{HookSettings, Registry};
 use crate::run::outcome::{from_runtime, locate, Outcome, ScriptEnd};
-use crate::run::stop::Stop;
+use crate::run::stop::{Stop, StopReason};
 use crate::run::task::TaskLog;
 
 /// Stack of the script thread: deep enough for the call-depth and nesting limits.
@@ -52,14 +55,10 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
     let clock = Instant::now();
     let source = match crate::run::script_file::read(&config.script) {
         Ok(source) => source,
-        Err((exit, msg)) => {
+        Err(err) => {
+            let (exit, msg) = (err.exit(), err.to_string());
             out.diag(Level::Error, &msg);
-            let kind = if exit == Exit::Compile {
-                "compile_error"
-            } else {
-                "failed"
-            };
-            let outcome = Outcome::new(exit, kind, Some(msg));
+            let outcome = Outcome::new(exit, err.outcome_kind(), Some(msg));
             crate::run::report::write(&config, None, &out, started, &outcome);
             return exit;
         }
@@ -70,6 +69,10 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         out.diag(Level::Warn, &format!("cannot handle signals: {e}"));
     }
     crate::run::signals::start_run();
+    crate::exec::reaper::become_subreaper();
+    if let Some(exit) = prepare_masking(&out) {
+        return exit;
+    }
     let settings = HookSettings {
         budget: config.hook_timeout,
         source: config.hook_timeout_source.clone(),
@@ -99,20 +102,64 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         out.clone(),
         Default::default(),
     );
+    let backstop = crate::run::backstop::Backstop::start(&ctx, config.max_memory);
+    crate::run::crash::install();
     let outcome = match crate::run::stack::main_thread_budget() {
         Some(budget) => evaluate_here(&ctx, &source, &settings, budget),
         None => std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &source, &settings)),
     };
 
     crate::api::exec::stop_children(&ctx);
+    crate::exec::reaper::stop_descendants(&out, crate::exec::process_group::GRACE);
     crate::api::task::summary(&ctx, &outcome);
     if let Some(msg) = &outcome.error {
-        if outcome.exit != Exit::Success {
+        if outcome.kind == "timeout" {
+            out.event(
+                Level::Error,
+                "timeout",
+                msg,
+                serde_json::json!({ "timeout_ms": ctx.deadline.limit.as_millis() as u64 }),
+            );
+        } else if outcome.exit != Exit::Success {
             out.diag(Level::Error, msg);
         }
     }
+    // What is still queued for a stalled reader gets a bounded time (shorter when the run was
+    // stopped), within the kill grace; the rest is counted in the report.
+    let flush = match ctx.stop.reason() {
+        Some(StopReason::Deadline | StopReason::Signal(_)) => backstop::BOUND,
+        _ => crate::exec::process_group::GRACE,
+    };
+    backstop::arm(
+        flush + backstop::BOUND,
+        outcome.exit,
+        "the end of the run (writing its output)",
+    );
+    out.flush(flush);
     crate::run::report::write(&config, Some(&ctx), &out, started, &outcome);
+    out.flush(backstop::BOUND);
+    if let Some(backstop) = backstop {
+        backstop.end();
+    }
     outcome.exit
+}
+
+/// Builds the masker before the script's first line. `Some(exit)` ends the run: masking
+/// cannot be set up (fail closed: nothing is written unmasked), or a signal came meanwhile.
+fn prepare_masking(out: &Output) -> Option<Exit> {
+    match out.prepare(&|| crate::run::signals::pending().is_some()) {
+        Ok(()) => None,
+        Err(PrepareError::Failed(_)) => Some(Exit::Internal),
+        Err(PrepareError::Interrupted) => {
+            let signal = crate::run::signals::pending().unwrap_or(libc::SIGTERM);
+            out.withhold_after(if signal == libc::SIGINT {
+                "interrupted by SIGINT while preparing secret masking"
+            } else {
+                "interrupted by SIGTERM while preparing secret masking"
+            });
+            Some(Exit::for_signal(signal))
+        }
+    }
 }
 
 /// What `evaluate_source` needs: the limits of an in-process run.
@@ -151,7 +198,7 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
     let outcome = std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, source, &settings));
     crate::api::exec::stop_children(&ctx);
     // Wakes the watchdog if the deadline has not passed yet; the first stop reason stays.
-    stop.request(crate::run::stop::StopReason::Exit(0));
+    stop.request(StopReason::Exit(0));
     let watchdog = ctx.watchdog.get().and_then(|w| w.lock().ok()?.take());
     if let Some(watchdog) = watchdog {
         let _ = watchdog.join();
@@ -271,6 +318,16 @@ fn evaluate_here(ctx: &Ctx, source: &str, settings: &HookSettings, budget: usize
         Ok(end) => Outcome::decide(ctx, end),
         Err(_) => crashed(),
     };
+    // The script has ended: the clean-up and the hooks have the kill grace and their budget.
+    backstop::script_ended();
+    backstop::arm(
+        crate::exec::process_group::GRACE
+            + settings.budget
+            + crate::exec::process_group::GRACE
+            + 2 * backstop::BOUND,
+        outcome.exit,
+        "the end of its script (the kill grace and the hooks' budget)",
+    );
     crate::api::exec::stop_children(ctx);
     crate::run::hooks::run(ctx, &outcome, registry.take(), settings, budget);
     outcome
@@ -288,6 +345,7 @@ fn evaluate_on_thread<'s>(
         .name("rhrel-script".into())
         .stack_size(SCRIPT_STACK_BYTES)
         .spawn_scoped(scope, move || {
+            crate::run::crash::guard_this_thread();
             let budget = crate::run::stack::thread_budget(SCRIPT_STACK_BYTES);
             evaluate_here(ctx, source, settings, budget)
         });
@@ -303,7 +361,7 @@ fn evaluate_on_thread<'s>(
 
 fn crashed() -> Outcome {
     let msg = "the script's evaluation crashed (a bug in rhrel)";
-    Outcome::new(Exit::Internal, "failed", Some(msg.into()))
+    Outcome::new(Exit::Internal, "internal_error", Some(msg.into()))
 }
 
 /// Compiles and evaluates the script on the current thread, within `stack_budget` bytes of
@@ -342,8 +400,8 @@ fn evaluate(
             Err(err) => return ScriptEnd::Compile(format!("{}{}", locate(&shown, err.1), err.0)),
         },
     };
-    if let Err(msg) = crate::run::imports::prepare(&mut engine, &ast, ctx) {
-        return ScriptEnd::Compile(msg);
+    if let Err(err) = crate::run::imports::prepare(&mut engine, &ast, ctx) {
+        return ScriptEnd::Compile(err.to_string());
     }
     match engine.run_ast(&ast) {
         Ok(()) => ScriptEnd::Finished,

@@ -23,12 +23,22 @@ pub(crate) enum ScriptEnd {
 #[derive(Clone, Debug)]
 pub(crate) struct Outcome {
     pub exit: Exit,
-    /// `success`, `failed`, `timeout`, `interrupted` or `compile_error`.
+    /// `success`, `failed`, `exit`, `timeout`, `interrupted`, `compile_error` or
+    /// `internal_error`.
     pub kind: &'static str,
     pub error: Option<String>,
 }
 
 impl Outcome {
+    /// Who chose the exit code: `script` for `exit(n)` and `fail(msg, n)` with `n` ≥ 1, else
+    /// `rhrel` (whose own codes mean what the README's table says).
+    pub(crate) fn code_chosen_by(&self) -> &'static str {
+        match self.exit {
+            Exit::Custom(_) => "script",
+            _ => "rhrel",
+        }
+    }
+
     pub(crate) fn new(exit: Exit, kind: &'static str, error: Option<String>) -> Self {
         Outcome { exit, kind, error }
     }
@@ -39,16 +49,12 @@ impl Outcome {
             return match reason {
                 StopReason::Exit(0) => Outcome::new(Exit::Success, "success", None),
                 // The script chose this code: nothing to report as an error.
-                StopReason::Exit(n) => Outcome::new(Exit::Custom(n), "failed", None),
+                StopReason::Exit(n) => Outcome::new(Exit::Custom(n), "exit", None),
                 StopReason::Deadline => {
                     Outcome::new(Exit::Timeout, "timeout", Some(ctx.deadline.message()))
                 }
                 StopReason::Signal(sig) => {
-                    let name = if sig == libc::SIGINT {
-                        "SIGINT"
-                    } else {
-                        "SIGTERM"
-                    };
+                    let name = crate::run::signals::name(sig);
                     Outcome::new(
                         Exit::for_signal(sig),
                         "interrupted",
@@ -81,7 +87,7 @@ impl Outcome {
             ScriptEnd::Error(msg, exit) => Outcome::new(exit, "failed", Some(msg)),
             ScriptEnd::Stopped => Outcome::new(
                 Exit::Internal,
-                "failed",
+                "internal_error",
                 Some("evaluation stopped without a reason (a bug in rhrel)".into()),
             ),
         }
@@ -114,7 +120,11 @@ pub(crate) fn from_runtime(err: &EvalAltResult, script: &str) -> ScriptEnd {
             drop(err);
             ScriptEnd::Error(
                 format!("{place}{}", display(value)),
-                Exit::custom(exit.into()).unwrap_or(Exit::Failure),
+                // 1 is rhrel's own "failed", whoever raised it.
+                match exit {
+                    1 => Exit::Failure,
+                    n => Exit::custom(n.into()).unwrap_or(Exit::Failure),
+                },
             )
         }
         other => ScriptEnd::Error(format!("{place}{}", limit_hint(other)), Exit::Failure),
@@ -171,30 +181,53 @@ impl<'a> Chain<'a> {
     }
 }
 
+/// Rhai's message for an error without the ` (line L, position C)` it appends: the place is
+/// printed in front instead. Cut by the error's own position, not by searching the text.
+pub(crate) fn without_position(err: &EvalAltResult) -> String {
+    let full = err.to_string();
+    let pos = err.position();
+    if pos.is_none() {
+        return full;
+    }
+    match full.strip_suffix(&format!(" ({pos})")) {
+        Some(msg) => msg.to_string(),
+        None => full,
+    }
+}
+
+/// Which sandbox size limit an `ErrorDataTooLarge` names. Rhai gives only a phrase, so these
+/// are its exact phrases (`eval/data_check.rs`, `packages/*`); the unit test below hits each
+/// limit through a real engine, so a rhai upgrade that rewords one fails it.
+fn size_limit(what: &str) -> Option<String> {
+    use crate::limits::*;
+    match what {
+        "Length of string" => Some(format!("{MAX_STRING_SIZE} bytes (string size limit)")),
+        "Size of array/BLOB" | "Size of BLOB" => {
+            Some(format!("{MAX_ARRAY_SIZE} elements (array size limit)"))
+        }
+        "Size of object map" | "Number of properties in object map literal" => {
+            Some(format!("{MAX_MAP_SIZE} entries (map size limit)"))
+        }
+        _ => None,
+    }
+}
+
 /// Rhai's message for an error, with the limit it hit spelled out.
 fn limit_hint(err: &EvalAltResult) -> String {
     use crate::limits::*;
-    let full = err.to_string();
-    // Rhai appends " (line L, position C)"; the position is already in front.
-    let msg = match full.rfind(" (line ") {
-        Some(i) if full.ends_with(')') => &full[..i],
-        _ => &full,
-    };
+    let msg = without_position(err);
+    let msg = msg.as_str();
     match err {
         EvalAltResult::ErrorStackOverflow(..) => {
             format!("{msg}: more than {MAX_CALL_LEVELS} nested function calls (call depth limit)")
         }
         EvalAltResult::ErrorDataTooLarge(what, _) => {
-            let limit = match what.as_str() {
-                w if w.contains("string") => format!("{MAX_STRING_SIZE} bytes (string size limit)"),
-                w if w.contains("array") || w.contains("Array") => {
-                    format!("{MAX_ARRAY_SIZE} elements (array size limit)")
-                }
-                w if w.contains("map") || w.contains("Map") => {
-                    format!("{MAX_MAP_SIZE} entries (map size limit)")
-                }
-                _ => "a sandbox size limit".into(),
-            };
+            if what.starts_with("Nesting of arrays and maps") {
+                return "a value nested deeper than 128 levels of arrays and maps (nesting \
+                        limit: printing or dropping it could overflow the stack)"
+                    .into();
+            }
+            let limit = size_limit(what).unwrap_or_else(|| "a sandbox size limit".into());
             format!("{msg}: the limit is {limit}")
         }
         EvalAltResult::ErrorFunctionNotFound(signature, _) => {
@@ -207,5 +240,57 @@ fn limit_hint(err: &EvalAltResult) -> String {
             format!("{msg}: the limit is {MAX_MODULES} modules")
         }
         _ => msg.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The innermost error of running `script` on the sandboxed engine.
+    fn innermost(script: &str) -> Box<EvalAltResult> {
+        let mut engine = crate::run::engine::sandboxed(&crate::run::context::Context::inert());
+        // Small limits, so each is hit at once: the phrases do not depend on the numbers.
+        engine
+            .set_max_string_size(64)
+            .set_max_array_size(8)
+            .set_max_map_size(8);
+        let mut err = match engine.run(script) {
+            Ok(()) => panic!("{script} ran to its end"),
+            Err(err) => err,
+        };
+        while let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = *err {
+            err = inner;
+        }
+        err
+    }
+
+    #[test]
+    fn every_size_limit_is_known_by_rhai_s_own_phrase() {
+        let cases = [
+            (r#"let s = "x"; loop { s += s; }"#, "string size limit"),
+            ("let a = [1]; loop { a += a; }", "array size limit"),
+            (
+                "let m = #{}; let i = 0; loop { let n = #{}; n[`k${i}`] = i; m.mixin(n); i += 1; }",
+                "map size limit",
+            ),
+        ];
+        for (script, limit) in cases {
+            let err = innermost(script);
+            let EvalAltResult::ErrorDataTooLarge(what, _) = &*err else {
+                panic!("{script}: {err}");
+            };
+            let named = size_limit(what).unwrap_or_else(|| panic!("unknown phrase {what:?}"));
+            assert!(named.contains(limit), "{what:?} -> {named}");
+        }
+    }
+
+    #[test]
+    fn without_position_cuts_the_position_only() {
+        let err = innermost("let x = 1;\nx.no_such_method_here(\"(line 9)\");");
+        assert!(!err.position().is_none());
+        let msg = without_position(&err);
+        assert!(msg.contains("no_such_method_here"), "{msg}");
+        assert!(!msg.ends_with(&format!("({})", err.position())), "{msg}");
     }
 }

@@ -9,7 +9,6 @@ use crate::output::{Level, Output};
 use crate::run::config::RunConfig;
 use crate::run::context::Context;
 use crate::run::outcome::Outcome;
-use crate::run::task::TaskStatus;
 
 /// Writes the report when `--report` was given; a failure to write is a warning only.
 pub(crate) fn write(
@@ -21,7 +20,9 @@ pub(crate) fn write(
 ) {
     let Some(path) = &config.report else { return };
     let finished = chrono::Utc::now();
-    let report = build(config, ctx, started, finished, outcome);
+    let mut report = build(config, ctx, started, finished, outcome);
+    // Lines a stalled reader never took (output/writer.rs).
+    report["output_dropped_bytes"] = out.dropped_bytes().into();
     let text = out.mask(&format!("{report:#}\n"));
     if let Err(e) = std::fs::write(path, text) {
         out.diag(
@@ -46,11 +47,7 @@ pub(crate) fn build(
                 .map(|t| {
                     json!({
                         "name": t.name,
-                        "status": match t.status {
-                            TaskStatus::Ok => "ok",
-                            TaskStatus::Failed => "failed",
-                            TaskStatus::Interrupted => "interrupted",
-                        },
+                        "status": t.status.name(),
                         "started_at": stamp(t.started_at),
                         "duration_ms": t.duration_ms,
                         "error": t.error,
@@ -88,6 +85,7 @@ pub(crate) fn build(
         "duration_ms": (finished - started).num_milliseconds().max(0),
         "exit_code": outcome.exit.code(),
         "outcome": outcome.kind,
+        "exit_code_by": outcome.code_chosen_by(),
         "error": outcome.error,
         "tasks": tasks,
         "hooks": hooks,

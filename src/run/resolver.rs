@@ -13,23 +13,50 @@ pub(crate) enum Target {
     File(PathBuf),
 }
 
+/// Why an import path is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Refused {
+    #[error("unknown stdlib module `{import}` (available: {})", available())]
+    UnknownStd { import: String },
+    #[error(
+        "import `{import}` is an absolute path; imports must be relative to the script's directory"
+    )]
+    Absolute { import: String },
+    #[error("import `{import}` is not a plain relative path")]
+    NotPlain { import: String },
+    #[error("cannot resolve the script directory: {cause}")]
+    NoBase { cause: String },
+    #[error("module `{import}` not found (looked for {})", looked.display())]
+    NotFound { import: String, looked: PathBuf },
+    #[error("import `{import}` escapes the script's directory {}", root.display())]
+    Escapes { import: String, root: PathBuf },
+    #[error("module `{import}` is not a file ({})", real.display())]
+    NotAFile { import: String, real: PathBuf },
+}
+
+fn available() -> String {
+    crate::stdlib::names()
+        .map(|n| format!("std/{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Resolves `import` against `base` (the importing script's directory), confining it.
-pub(crate) fn confine(base: &Path, import: &str) -> Result<Target, String> {
+pub(crate) fn confine(base: &Path, import: &str) -> Result<Target, Refused> {
+    let import_owned = || import.to_string();
     if let Some(name) = import.strip_prefix(crate::stdlib::PREFIX) {
         return match crate::stdlib::source(name) {
             Some(_) => Ok(Target::Std(name.to_string())),
-            None => Err(format!(
-                "unknown stdlib module `{import}` (available: {})",
-                crate::stdlib::names()
-                    .map(|n| format!("std/{n}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            None => Err(Refused::UnknownStd {
+                import: import_owned(),
+            }),
         };
     }
     let relative = Path::new(import);
     if relative.is_absolute() {
-        return Err(format!("import `{import}` is an absolute path; imports must be relative to the script's directory"));
+        return Err(Refused::Absolute {
+            import: import_owned(),
+        });
     }
     if relative.components().any(|c| {
         !matches!(
@@ -37,32 +64,32 @@ pub(crate) fn confine(base: &Path, import: &str) -> Result<Target, String> {
             Component::Normal(_) | Component::CurDir | Component::ParentDir
         )
     }) {
-        return Err(format!("import `{import}` is not a plain relative path"));
+        return Err(Refused::NotPlain {
+            import: import_owned(),
+        });
     }
     let mut file = base.join(relative);
     if file.extension().is_none() {
         file.set_extension("rhai");
     }
-    let root = base
-        .canonicalize()
-        .map_err(|e| format!("cannot resolve the script directory: {e}"))?;
-    let real = file.canonicalize().map_err(|_| {
-        format!(
-            "module `{import}` not found (looked for {})",
-            file.display()
-        )
+    let root = base.canonicalize().map_err(|e| Refused::NoBase {
+        cause: e.to_string(),
+    })?;
+    let real = file.canonicalize().map_err(|_| Refused::NotFound {
+        import: import_owned(),
+        looked: file.clone(),
     })?;
     if !real.starts_with(&root) {
-        return Err(format!(
-            "import `{import}` escapes the script's directory {}",
-            root.display()
-        ));
+        return Err(Refused::Escapes {
+            import: import_owned(),
+            root,
+        });
     }
     if !real.is_file() {
-        return Err(format!(
-            "module `{import}` is not a file ({})",
-            real.display()
-        ));
+        return Err(Refused::NotAFile {
+            import: import_owned(),
+            real,
+        });
     }
     Ok(Target::File(real))
 }
@@ -83,20 +110,33 @@ mod tests {
             confine(&base, "./lib/../lib/h.rhai"),
             Ok(Target::File(_))
         ));
-        assert!(confine(&base, "../out").unwrap_err().contains("escapes"));
+        assert!(matches!(
+            confine(&base, "../out"),
+            Err(Refused::Escapes { .. })
+        ));
         let abs = dir.path().join("out").display().to_string();
-        assert!(confine(&base, &abs).unwrap_err().contains("absolute"));
-        assert!(confine(&base, "lib/missing")
-            .unwrap_err()
-            .contains("not found"));
-        assert!(confine(&base, "std/nope")
-            .unwrap_err()
-            .contains("unknown stdlib"));
+        assert!(matches!(
+            confine(&base, &abs),
+            Err(Refused::Absolute { .. })
+        ));
+        assert!(matches!(
+            confine(&base, "lib/missing"),
+            Err(Refused::NotFound { .. })
+        ));
+        let unknown = confine(&base, "std/nope").unwrap_err();
+        assert!(matches!(unknown, Refused::UnknownStd { .. }));
+        assert!(
+            unknown.to_string().contains("(available: std/"),
+            "{unknown}"
+        );
         #[cfg(unix)]
         {
             std::os::unix::fs::symlink(dir.path().join("out.rhai"), base.join("link.rhai"))
                 .unwrap();
-            assert!(confine(&base, "link").unwrap_err().contains("escapes"));
+            assert!(matches!(
+                confine(&base, "link"),
+                Err(Refused::Escapes { .. })
+            ));
         }
     }
 }

@@ -1,4 +1,4 @@
-//! SIGINT and SIGTERM: the handlers only count the signal and remember which one it was, in
+//! SIGINT, SIGTERM, SIGHUP and SIGQUIT (the last two are handled like SIGTERM): the handlers only count the signal and remember which one it was, in
 //! atomics. The progress callback turns a pending signal into a stop between two operations,
 //! and the watchdog thread (running while a host call blocks) within one of its slices, so a
 //! looping, sleeping or waiting script ends promptly and rhrel still cleans up and reports. No
@@ -12,7 +12,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 /// The last signal received (0: none).
 static LAST: AtomicUsize = AtomicUsize::new(0);
@@ -23,12 +23,16 @@ static ANSWERED: AtomicUsize = AtomicUsize::new(0);
 /// [`RECEIVED`] when the current run started.
 static RUN_START: AtomicUsize = AtomicUsize::new(0);
 
+/// The signals rhrel answers by ending the run (as PID 1, the kernel ignores every signal
+/// without a handler, so these are the ones a container's `docker stop` can use).
+pub(crate) const HANDLED: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+
 /// Installs the handlers (once per process). Errors mean signals keep their default action.
 pub(crate) fn install() -> std::io::Result<()> {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            for signal in [SIGINT, SIGTERM] {
+            for signal in HANDLED {
                 // SAFETY: the handler only stores to and increments atomics, which is
                 // async-signal-safe; it allocates nothing and takes no lock.
                 unsafe {
@@ -67,4 +71,22 @@ pub(crate) fn pending() -> Option<i32> {
         return None;
     }
     Some(last as i32)
+}
+
+/// How many signals arrived since the current run started, and the last one.
+pub(crate) fn received_in_run() -> (usize, i32) {
+    let n = RECEIVED
+        .load(Ordering::SeqCst)
+        .saturating_sub(RUN_START.load(Ordering::SeqCst));
+    (n, LAST.load(Ordering::SeqCst) as i32)
+}
+
+/// `SIGTERM`, for messages.
+pub(crate) fn name(signal: i32) -> &'static str {
+    match signal {
+        libc::SIGINT => "SIGINT",
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGQUIT => "SIGQUIT",
+        _ => "SIGTERM",
+    }
 }

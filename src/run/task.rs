@@ -10,6 +10,17 @@ pub(crate) enum TaskStatus {
     Interrupted,
 }
 
+impl TaskStatus {
+    /// The name in the report and in JSON events.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            TaskStatus::Ok => "ok",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// One task's record.
 #[derive(Clone, Debug)]
 pub(crate) struct TaskRecord {

@@ -50,8 +50,8 @@ pub(crate) fn simulate(
     let fixture = Fixture::parse(fixture).map_err(|e| format!("simulate(\"{script}\"): {e}"))?;
     let path = base.join(script);
     let shown_path = crate::check::files::shown(&path);
-    let source = crate::run::script_file::read(&path)
-        .map_err(|(_, msg)| format!("simulate(\"{script}\"): {msg}"))?;
+    let source =
+        crate::run::script_file::read(&path).map_err(|e| format!("simulate(\"{script}\"): {e}"))?;
     let scratch = tempfile::Builder::new()
         .prefix("rhrel-test-")
         .tempdir()

@@ -147,7 +147,7 @@ fn run_file(path: &Path, args: &TestArgs, limit: Duration, human: bool, summary:
     let shown = crate::check::files::shown(path);
     let source = match crate::run::script_file::read(path) {
         Ok(source) => source,
-        Err((_, msg)) => {
+        Err(msg) => {
             eprintln!("rhrel: error: {msg}");
             summary.compile_error = true;
             return;

@@ -18,14 +18,45 @@ use std::prelude::v1::*;
 #[cfg(not(feature = "no_index"))]
 #[inline]
 pub fn calc_array_sizes(array: &crate::Array) -> (usize, usize, usize) {
+    array_sizes_at(array, 1)
+}
+
+/// The deepest nesting of arrays and maps a value may have. Deeper values are refused when
+/// they are made (the size check sees them), so that printing, comparing, cloning and dropping
+/// a value, which recurse once per level, never overflow the stack.
+pub const MAX_VALUE_DEPTH: usize = 128;
+
+std::thread_local! {
+    /// Set by a size calculation that met a value nested deeper than [`MAX_VALUE_DEPTH`] (and
+    /// stopped descending); taken by the next [`Engine::throw_on_size`], which every
+    /// calculation is followed by.
+    static TOO_DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether `depth` is too deep: marks it for [`Engine::throw_on_size`].
+#[inline]
+fn too_deep(depth: usize) -> bool {
+    if depth > MAX_VALUE_DEPTH {
+        TOO_DEEP.with(|d| d.set(true));
+        true
+    } else {
+        false
+    }
+}
+
+#[cfg(not(feature = "no_index"))]
+fn array_sizes_at(array: &crate::Array, depth: usize) -> (usize, usize, usize) {
     let (mut ax, mut mx, mut sx) = (0, 0, 0);
+    if too_deep(depth) {
+        return (ax, mx, sx);
+    }
 
     for value in array {
         ax += 1;
 
         match value.0 {
             Union::Array(ref a, ..) => {
-                let (a, m, s) = calc_array_sizes(a);
+                let (a, m, s) = array_sizes_at(a, depth + 1);
                 ax += a;
                 mx += m;
                 sx += s;
@@ -33,7 +64,7 @@ pub fn calc_array_sizes(array: &crate::Array) -> (usize, usize, usize) {
             Union::Blob(ref a, ..) => ax += 1 + a.len(),
             #[cfg(not(feature = "no_object"))]
             Union::Map(ref m, ..) => {
-                let (a, m, s) = calc_map_sizes(m);
+                let (a, m, s) = map_sizes_at(m, depth + 1);
                 ax += a;
                 mx += m;
                 sx += s;
@@ -59,7 +90,15 @@ pub fn calc_array_sizes(array: &crate::Array) -> (usize, usize, usize) {
 #[cfg(not(feature = "no_object"))]
 #[inline]
 pub fn calc_map_sizes(map: &crate::Map) -> (usize, usize, usize) {
+    map_sizes_at(map, 1)
+}
+
+#[cfg(not(feature = "no_object"))]
+fn map_sizes_at(map: &crate::Map, depth: usize) -> (usize, usize, usize) {
     let (mut ax, mut mx, mut sx) = (0, 0, 0);
+    if too_deep(depth) {
+        return (ax, mx, sx);
+    }
 
     for value in map.values() {
         mx += 1;
@@ -67,7 +106,7 @@ pub fn calc_map_sizes(map: &crate::Map) -> (usize, usize, usize) {
         match value.0 {
             #[cfg(not(feature = "no_index"))]
             Union::Array(ref a, ..) => {
-                let (a, m, s) = calc_array_sizes(a);
+                let (a, m, s) = array_sizes_at(a, depth + 1);
                 ax += a;
                 mx += m;
                 sx += s;
@@ -75,7 +114,7 @@ pub fn calc_map_sizes(map: &crate::Map) -> (usize, usize, usize) {
             #[cfg(not(feature = "no_index"))]
             Union::Blob(ref a, ..) => ax += 1 + a.len(),
             Union::Map(ref m, ..) => {
-                let (a, m, s) = calc_map_sizes(m);
+                let (a, m, s) = map_sizes_at(m, depth + 1);
                 ax += a;
                 mx += m;
                 sx += s;
@@ -126,6 +165,14 @@ impl Engine {
     /// and should be set afterwards.
     #[cfg(not(feature = "unchecked"))]
     pub(crate) fn throw_on_size(&self, (_arr, _map, s): (usize, usize, usize)) -> RhaiResultOf<()> {
+        if TOO_DEEP.with(|d| d.replace(false)) {
+            return Err(ERR::ErrorDataTooLarge(
+                format!("Nesting of arrays and maps (deeper than {MAX_VALUE_DEPTH} levels)"),
+                Position::NONE,
+            )
+            .into());
+        }
+
         if self.limits.string_len.map_or(false, |max| s > max.get()) {
             return Err(
                 ERR::ErrorDataTooLarge("Length of string".to_string(), Position::NONE).into(),
