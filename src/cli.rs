@@ -39,6 +39,8 @@ pub(crate) enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff) on stdout (e.g. `rhrel man > rhrel.1`).
     Man,
+    /// Run the tests in *.test.rhai files: scripts simulated against stand-ins, time simulated.
+    Test(TestArgs),
 }
 
 /// Options of a run; every one can also come from an `RHREL_*` variable.
@@ -122,6 +124,38 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+}
+
+#[derive(Debug, Args, Clone)]
+pub(crate) struct TestArgs {
+    /// Test files (*.test.rhai) or directories to search for them [default: scripts/].
+    pub paths: Vec<PathBuf>,
+
+    /// Run only the tests whose name contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+
+    /// Output format: a line per test, or JUnit XML on stdout for CI test reports.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+
+    /// Print each simulated run's output.
+    #[arg(long, short)]
+    pub verbose: bool,
+
+    /// List the statements of each simulated script that no test reached.
+    #[arg(long)]
+    pub coverage: bool,
+
+    /// Real time one test may take before it counts as failed (it may loop forever).
+    #[arg(long, value_name = "DURATION", default_value = "10s")]
+    pub test_timeout: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TestFormat {
+    Human,
+    Junit,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -25,6 +25,7 @@ pub mod run;
 pub(crate) mod script_error;
 pub mod startup;
 pub mod stdlib;
+pub(crate) mod test;
 
 use std::ffi::OsString;
 
@@ -92,6 +93,7 @@ fn dispatch(args: Vec<OsString>) -> u8 {
         Some(Command::Init(args)) => init::command(args),
         Some(Command::Completions(args)) => cli::completions(args.shell),
         Some(Command::Man) => cli::man(),
+        Some(Command::Test(args)) => test::command(args),
     };
     exit.code()
 }

@@ -82,8 +82,19 @@ pub fn error_fields() -> Vec<String> {
 }
 
 fn all_host_functions() -> Vec<Entry> {
+    documented(crate::api::host_module(&Context::inert()))
+}
+
+/// The functions only test files (`*.test.rhai`) have: `test`, `simulate`, the assertions.
+pub fn test_functions() -> Vec<Entry> {
+    let state = crate::test::api::FileState::new(Default::default(), Default::default());
+    documented(crate::test::api::module(&Context::inert(), &state))
+}
+
+/// The documented functions of a module, sorted by name and arity.
+fn documented(module: Module) -> Vec<Entry> {
     let mut engine = Engine::new_raw();
-    engine.register_global_module(crate::api::host_module(&Context::inert()).into());
+    engine.register_global_module(module.into());
     let mut list = engine.collect_fn_metadata(
         None,
         |info| {
@@ -211,6 +222,11 @@ fn to_text(host: &[Entry], modules: &[StdModule]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    out.push_str("\nTEST FUNCTIONS (only in *.test.rhai files, run by `rhrel test`)\n");
+    for f in test_functions() {
+        out.push_str(&format!("\n{}\n", f.signature));
+        push_doc(&mut out, &f.summary, &f.example);
+    }
     out.push_str("\nSTDLIB MODULES (embedded; `import \"std/NAME\" as NAME;`)\n");
     for m in modules {
         let alias = m.path.trim_start_matches(crate::stdlib::PREFIX);
@@ -253,6 +269,7 @@ fn to_json(host: &[Entry], modules: &[StdModule]) -> Value {
         "rhrel": env!("CARGO_PKG_VERSION"),
         "functions": host.iter().map(entry_json).collect::<Vec<_>>(),
         "error_fields": error_fields(),
+        "test_functions": test_functions().iter().map(entry_json).collect::<Vec<_>>(),
         "modules": modules.iter().map(|m| json!({
             "name": m.path,
             "description": m.description,

@@ -27,6 +27,7 @@ mod log_events;
 mod masking;
 mod packaging;
 mod parallel;
+mod rhrel_test;
 mod safety;
 mod sandbox;
 mod secrets;

@@ -125,8 +125,9 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         "Where rhrel runs: `heroku`, `fly`, `render`, `railway`, `kubernetes` or `local`.\n\
          ```rhai\nif platform() == \"heroku\" { log(env(\"DYNO\")); }\n```",
     )
-    .set_into_module(module, || -> String {
-        platform(|k| std::env::var_os(k).is_some()).into()
+    .set_into_module(module, {
+        let c = ctx.clone();
+        move || -> String { c.effects.platform() }
     });
 }
 
@@ -138,7 +139,7 @@ fn read(ctx: &Ctx, name: &str) -> HostResult<Option<String>> {
             "--allow-env",
         )));
     }
-    Ok(std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+    Ok(ctx.effects.env(name))
 }
 
 /// The platform, from the variables each one sets (the table in `crate::platform`).

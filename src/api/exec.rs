@@ -87,8 +87,14 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
          executable file), or `()`.\n\
          ```rhai\nif which(\"node\") != () { exec(\"node\", [\"--version\"]); }\n```",
     )
-    .set_into_module(module, |program: &str| -> Dynamic {
-        which(program).map_or(Dynamic::UNIT, |p| p.display().to_string().into())
+    .set_into_module(module, {
+        let c = ctx.clone();
+        move |program: &str| -> Dynamic {
+            if let Some(sim) = c.effects.simulation() {
+                return sim.which(program).map_or(Dynamic::UNIT, Into::into);
+            }
+            which(program).map_or(Dynamic::UNIT, |p| p.display().to_string().into())
+        }
     });
 }
 
@@ -134,7 +140,10 @@ fn run(
         return Err(raise("exec(): the program name is empty"));
     }
     // Found on rhrel's own PATH, before the check: a child's `env.PATH` cannot choose it.
-    let resolved = which(program);
+    let resolved = match ctx.effects.simulation() {
+        Some(sim) => sim.which(program).map(PathBuf::from),
+        None => which(program),
+    };
     if !ctx
         .policy
         .exec
@@ -165,6 +174,21 @@ fn run(
         }
         let msg = format!("command `{shown}` timed out after 0s (its timeout was not positive, so it was not started)");
         return Err(raise_with(msg, 1, map));
+    }
+
+    if let Some(sim) = ctx.effects.simulation() {
+        let call = crate::run::effects::ExecCall {
+            program,
+            args,
+            shown,
+            cwd: opts.cwd.as_deref(),
+            env: &opts.env,
+            stdin: opts.stdin.as_deref(),
+            timeout: opts.timeout,
+            quiet: opts.quiet,
+        };
+        let done = sim.exec(ctx, &call).map_err(raise)?;
+        return finish(ctx, &opts, shown, done);
     }
 
     let mut cmd = match &resolved {
@@ -203,6 +227,16 @@ fn run(
         quiet: opts.quiet,
     };
     let done = supervise::run(ctx, cmd, &job).map_err(|e| raise(cannot_start(program, &e)))?;
+    finish(ctx, &opts, shown, done)
+}
+
+/// The result of a finished (or stopped, or timed-out) child: a map, or the error it raises.
+fn finish(
+    ctx: &Context,
+    opts: &options::Options,
+    shown: &str,
+    done: supervise::Finished,
+) -> HostResult<Map> {
     let secs = done.duration.as_secs_f64();
     let (code, signal, timed_out) = match done.end {
         End::Stopped => return ctx.check_stop().map(|_| Map::new()),

@@ -146,6 +146,6 @@ fn pause(ctx: &Context, secs: f64) -> HostResult<()> {
     }
     ctx.blocking()?;
     let wanted = Duration::from_secs_f64(secs.min(1e9));
-    ctx.stop.sleep(wanted);
+    ctx.pause(wanted);
     ctx.check_stop()
 }

@@ -111,7 +111,7 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     )
     .set_into_module(module, move || -> HostResult<String> {
         c.check_stop()?;
-        temp_file().map_err(|e| raise(format!("temp_file(): {e}")))
+        temp_file(&c.effects.temp_dir()).map_err(|e| raise(format!("temp_file(): {e}")))
     });
 }
 
@@ -127,9 +127,8 @@ fn read_capped(ctx: &Ctx, path: &Path) -> Result<String, String> {
 }
 
 /// A fresh file in the temp dir, created so nobody else can take the name.
-fn temp_file() -> std::io::Result<String> {
+fn temp_file(dir: &Path) -> std::io::Result<String> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir();
     loop {
         let name = format!(
             "rhrel-{}-{}-{:08x}",
@@ -161,12 +160,14 @@ enum Access {
 /// working directory, the temp dir or a directory the flags add; else an error naming the
 /// path and the flag that would allow it.
 fn confine(ctx: &Ctx, access: Access, what: &str, path: &str) -> HostResult<PathBuf> {
-    let roots = [std::env::current_dir(), Ok(std::env::temp_dir())];
+    let roots = [ctx.effects.cwd(), Ok(ctx.effects.temp_dir())];
     let roots: Vec<PathBuf> = roots
         .into_iter()
         .filter_map(|r| r.ok()?.canonicalize().ok())
         .collect();
-    let cwd = std::env::current_dir()
+    let cwd = ctx
+        .effects
+        .cwd()
         .map_err(|e| raise(format!("{what}(\"{path}\"): no working directory: {e}")))?;
     let real = real_path(&cwd.join(path)).map_err(|e| raise(format!("{what}(\"{path}\"): {e}")))?;
     let policy = &ctx.policy;

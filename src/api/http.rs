@@ -180,18 +180,11 @@ impl Client {
             map.insert("dry_run".into(), true.into());
             return Ok(map);
         }
-        let agent = self.agent.get_or_init(client::agent).clone();
-        self.attempts(&agent, &request, &opts, &what)
+        self.attempts(&request, &opts, &what)
     }
 
     /// The first attempt and the retries, each bounded by the deadline.
-    fn attempts(
-        &self,
-        agent: &Agent,
-        request: &Arc<Request>,
-        opts: &Options,
-        what: &str,
-    ) -> HostResult<Map> {
+    fn attempts(&self, request: &Arc<Request>, opts: &Options, what: &str) -> HostResult<Map> {
         let ctx = &self.ctx;
         let mut attempt = 0;
         loop {
@@ -202,11 +195,18 @@ impl Client {
             }
             let limit = opts.timeout.map_or(remaining, |t| t.min(remaining));
             let deadline_bound = limit == remaining;
-            let started = std::time::Instant::now();
-            let result = client::perform(ctx, agent, request, limit)?;
+            let clock = &ctx.deadline.clock;
+            let started = clock.now();
+            let result = match ctx.effects.simulation() {
+                Some(sim) => sim.http(ctx, request, limit),
+                None => {
+                    let agent = self.agent.get_or_init(client::agent);
+                    client::perform(ctx, agent, request, limit)?
+                }
+            };
             ctx.check_stop()?;
             if let Ok(reply) = &result {
-                let took = crate::duration::format(started.elapsed());
+                let took = crate::duration::format(clock.now().saturating_sub(started));
                 ctx.out
                     .log(Level::Debug, &format!("{what} → {} ({took})", reply.status));
             }
@@ -232,7 +232,7 @@ impl Client {
                 crate::duration::format(wait)
             ));
             // Wakes at the deadline or on a signal: the wait never outlives the run.
-            if ctx.stop.sleep(wait) {
+            if ctx.pause(wait) {
                 return Err(terminated());
             }
         }

@@ -3,7 +3,7 @@
 //! bounded, the whole wait bounded by its timeout, the deadline and signals.
 
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rhai::{Dynamic, Module, FLOAT, INT};
 
@@ -82,20 +82,26 @@ fn wait(ctx: &Ctx, host: &str, port: u16, timeout: &Dynamic) -> HostResult<FLOAT
             "--allow-net",
         )));
     }
-    let started = Instant::now();
+    // The run's clock: simulated under `rhrel test`, where connects go to the stand-ins.
+    let clock = &ctx.deadline.clock;
+    let started = clock.now();
     let until = started + timeout;
     let mut next_log = started;
     let mut last_error;
     loop {
         ctx.check_stop()?;
-        let now = Instant::now();
+        let now = clock.now();
         let bound = ATTEMPT
-            .min(until.saturating_duration_since(now))
+            .min(until.saturating_sub(now))
             .min(ctx.deadline.remaining())
             .max(Duration::from_millis(10));
-        match connect(host, port, bound) {
+        let attempt = match ctx.effects.simulation() {
+            Some(sim) => sim.connect(host, port),
+            None => connect(host, port, bound),
+        };
+        match attempt {
             Ok(()) => {
-                let waited = started.elapsed();
+                let waited = clock.now().saturating_sub(started);
                 if now > started {
                     ctx.out.log(
                         Level::Debug,
@@ -107,7 +113,7 @@ fn wait(ctx: &Ctx, host: &str, port: u16, timeout: &Dynamic) -> HostResult<FLOAT
             Err(e) => last_error = e,
         }
         ctx.check_stop()?;
-        let now = Instant::now();
+        let now = clock.now();
         if now >= until {
             return Err(raise(format!(
                 "{place} did not accept connections within {} (last error: {last_error})",
@@ -118,7 +124,7 @@ fn wait(ctx: &Ctx, host: &str, port: u16, timeout: &Dynamic) -> HostResult<FLOAT
             ctx.out.log(Level::Info, &format!("waiting for {place} …"));
             next_log = now + LOG_EVERY;
         }
-        if ctx.stop.sleep(PAUSE.min(until - now)) {
+        if ctx.pause(PAUSE.min(until - now)) {
             return Err(terminated());
         }
     }

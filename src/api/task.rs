@@ -2,8 +2,6 @@
 //! duration on stderr (rhrel's progress notes, hidden by `--quiet`), records it for the
 //! end-of-run summary and the report, and re-throws its error unchanged.
 
-use std::time::Instant;
-
 use rhai::{Dynamic, EvalAltResult, FnPtr, Module, NativeCallContext};
 use serde_json::json;
 
@@ -48,16 +46,17 @@ fn run_task(ctx: &Context, nc: &NativeCallContext, name: &str, f: &FnPtr) -> Hos
         log.tasks.push(TaskRecord {
             name: name.to_string(),
             status: TaskStatus::Interrupted,
-            started_at: chrono::Utc::now(),
+            started_at: ctx.deadline.clock.wall(),
             duration_ms: 0,
             error: None,
             children: Vec::new(),
         });
         log.tasks.len() - 1
     };
-    let start = Instant::now();
+    let clock = &ctx.deadline.clock;
+    let start = clock.now();
     let result = f.call_within_context::<Dynamic>(nc, ());
-    let elapsed = start.elapsed();
+    let elapsed = clock.now().saturating_sub(start);
     let secs = format!("{:.2}s", elapsed.as_secs_f64());
 
     let (status, error, returned) = match result {
@@ -116,7 +115,7 @@ pub(crate) fn summary(ctx: &Ctx, outcome: &Outcome) {
     if log.tasks.is_empty() && log.hooks.is_empty() {
         return;
     }
-    let now = chrono::Utc::now();
+    let now = ctx.deadline.clock.wall();
     let width = log
         .tasks
         .iter()

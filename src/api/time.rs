@@ -14,8 +14,14 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         &["String"],
         "The current time in RFC 3339, UTC.\n```rhai\nlog(`📅 Release Time: ${now()}`);\n```",
     )
-    .set_into_module(module, || -> String {
-        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    .set_into_module(module, {
+        let c = ctx.clone();
+        move || -> String {
+            c.deadline
+                .clock
+                .wall()
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        }
     });
 
     func(
@@ -25,19 +31,22 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
         "The current UTC time formatted with strftime codes.\n\
          ```rhai\nlet stamp = now(\"%Y%m%d%H%M%S\");\n```",
     )
-    .set_into_module(module, |format: &str| -> HostResult<String> {
-        use std::fmt::Write;
-        let items = chrono::format::StrftimeItems::new(format)
-            .parse()
+    .set_into_module(module, {
+        let c = ctx.clone();
+        move |format: &str| -> HostResult<String> {
+            use std::fmt::Write;
+            let items = chrono::format::StrftimeItems::new(format)
+                .parse()
+                .map_err(|_| raise(format!("invalid time format `{format}`")))?;
+            let mut out = String::new();
+            write!(
+                out,
+                "{}",
+                c.deadline.clock.wall().format_with_items(items.iter())
+            )
             .map_err(|_| raise(format!("invalid time format `{format}`")))?;
-        let mut out = String::new();
-        write!(
-            out,
-            "{}",
-            chrono::Utc::now().format_with_items(items.iter())
-        )
-        .map_err(|_| raise(format!("invalid time format `{format}`")))?;
-        Ok(out)
+            Ok(out)
+        }
     });
 
     func(

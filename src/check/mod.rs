@@ -53,8 +53,14 @@ pub fn command(args: CheckArgs) -> Exit {
     let scripts = files::dedup(scripts);
 
     let mut linter = script::Linter::new();
+    let mut test_linter = None;
     for path in &scripts {
-        reports.push(check_script(&mut linter, path));
+        let linter = if crate::test::is_test_file(path) {
+            test_linter.get_or_insert_with(script::Linter::for_tests)
+        } else {
+            &mut linter
+        };
+        reports.push(check_script(linter, path));
     }
 
     // Scripts only: a Procfile is not a script; its release line gets its own line.

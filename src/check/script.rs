@@ -32,6 +32,16 @@ impl Linter {
         Linter::on(engine, Registry::of)
     }
 
+    /// The linter of test files (`*.test.rhai`): the host API plus `test`, `simulate` and the
+    /// assertions, which no other script knows.
+    pub fn for_tests() -> Self {
+        let ctx = crate::run::context::Context::inert();
+        let mut engine = crate::run::engine::sandboxed(&ctx);
+        let state = crate::test::api::FileState::new(Default::default(), Default::default());
+        engine.register_global_module(crate::test::api::module(&ctx, &state).into());
+        Linter::on(engine, Registry::of)
+    }
+
     /// The linter a run uses before it starts, on the run's own engine (handed back by
     /// [`Linter::into_engine`]): Rhai's standard functions come from the table checked into
     /// `standard_functions.txt` instead of materializing the lazy package, which was most of a

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
+pub(crate) mod capture;
 pub(crate) mod forms;
 pub(crate) mod mask;
 pub(crate) mod sources;
@@ -80,6 +81,9 @@ pub struct Output {
     writer: writer::Writer,
     /// The masker could not be built or grown: nothing more is written (fail closed).
     withheld: AtomicBool,
+    /// A simulated run (`rhrel test`): its environment (masking reads it instead of the
+    /// process's) and what it wrote, kept instead of written.
+    simulated: Option<capture::Simulated>,
 }
 
 impl Output {
@@ -100,6 +104,49 @@ impl Output {
             mask_vars,
             writer: writer::Writer::default(),
             withheld: AtomicBool::new(false),
+            simulated: None,
+        }
+    }
+
+    /// An output for a simulated run: masks with `env`'s secrets, keeps every line.
+    pub(crate) fn capturing(env: Vec<(String, String)>) -> Self {
+        let mask_vars = env
+            .iter()
+            .find(|(k, _)| k == "RHREL_MASK_VARS")
+            .map(|(_, v)| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Output {
+            mask_vars,
+            simulated: Some(capture::Simulated {
+                env,
+                kept: Mutex::new(capture::Captured::default()),
+            }),
+            ..Output::new(LogFormat::Text, Verbosity::Normal)
+        }
+    }
+
+    /// What a capturing output kept (empty for any other).
+    pub(crate) fn captured(&self) -> capture::Captured {
+        match &self.simulated {
+            Some(sim) => sim.kept.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            None => capture::Captured::default(),
+        }
+    }
+
+    /// Every write goes here: to the writer's queue, or kept by a simulated run.
+    fn write(&self, stream: Stream, bytes: Vec<u8>) {
+        match &self.simulated {
+            Some(sim) => sim
+                .kept
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(stream, &bytes),
+            None => self.writer.write(stream, bytes),
         }
     }
 
@@ -158,8 +205,7 @@ impl Output {
                 }
                 obj["msg"] = text.into();
                 self.mask_strings(&mut obj);
-                self.writer
-                    .write(Stream::Stderr, format!("{obj}\n").into_bytes());
+                self.write(Stream::Stderr, format!("{obj}\n").into_bytes());
             }
         }
     }
@@ -181,7 +227,7 @@ impl Output {
             }
         };
         match self.format {
-            LogFormat::Text => self.writer.write(stream, masked),
+            LogFormat::Text => self.write(stream, masked),
             LogFormat::Json => {
                 let mut buf = Vec::with_capacity(masked.len() + 64);
                 let name = if stream == Stream::Stdout {
@@ -198,7 +244,7 @@ impl Output {
                     buf.extend_from_slice(obj.to_string().as_bytes());
                     buf.push(b'\n');
                 }
-                self.writer.write(stream, buf);
+                self.write(stream, buf);
             }
         }
     }
@@ -272,7 +318,13 @@ impl Output {
 
     fn env_secrets(&self) -> Vec<String> {
         let names: Vec<&str> = self.mask_vars.iter().map(String::as_str).collect();
-        sources::from_env(env_pairs(), &names)
+        match &self.simulated {
+            Some(sim) => sources::from_env(
+                sim.env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                &names,
+            ),
+            None => sources::from_env(env_pairs(), &names),
+        }
     }
 
     /// A variable the script hands to a child (`exec(…, #{env: …})`): secret by the same rules
@@ -323,7 +375,7 @@ impl Output {
     /// more after it.
     fn withhold(&self, line: &str) {
         if !self.withheld.swap(true, Ordering::SeqCst) && self.enabled {
-            self.writer.write(
+            self.write(
                 Stream::Stderr,
                 format!("rhrel: error: {line}\n").into_bytes(),
             );
@@ -375,7 +427,7 @@ impl Output {
                 format!("{obj}\n")
             }
         };
-        self.writer.write(stream, line.into_bytes());
+        self.write(stream, line.into_bytes());
     }
 
     /// The run is stopping (deadline, signal): a stalled reader may hold a write only briefly

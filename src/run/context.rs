@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use crate::output::Output;
 use crate::policy::Policy;
 use crate::run::deadline::Deadline;
+use crate::run::effects::Effects;
 use crate::run::stop::Stop;
 use crate::run::task::TaskLog;
 
@@ -32,6 +33,8 @@ pub(crate) struct Context {
     /// The deadline/signal watchdog thread, started by the first blocking host call
     /// ([`Context::blocking`]); pure script code is watched by the progress callback alone.
     pub watchdog: std::sync::OnceLock<Mutex<Option<std::thread::JoinHandle<()>>>>,
+    /// Where side effects go: the real world, or `rhrel test`'s stand-ins.
+    pub effects: Effects,
 }
 
 pub(crate) type Ctx = Arc<Context>;
@@ -56,6 +59,7 @@ impl Context {
             tasks: Mutex::new(TaskLog::default()),
             children: Mutex::new(Vec::new()),
             watchdog: std::sync::OnceLock::new(),
+            effects: Effects::Real,
         })
     }
 }
@@ -67,10 +71,22 @@ impl Context {
     /// that turns the deadline and signals into a stop while nothing runs script code, then
     /// checks the stop like [`Context::check_stop`].
     pub(crate) fn blocking(&self) -> crate::script_error::HostResult<()> {
+        if self.effects.simulation().is_some() {
+            // Simulated time passes only inside the stand-ins, which fire the deadline.
+            return self.check_stop();
+        }
         self.watchdog
             .get_or_init(|| Mutex::new(self.deadline.watch(self.stop.clone())));
         crate::run::backstop::ensure();
         self.check_stop()
+    }
+
+    /// Waits `duration` (on the simulated clock in a simulation); true when a stop came first.
+    pub(crate) fn pause(&self, duration: std::time::Duration) -> bool {
+        match self.effects.simulation() {
+            Some(sim) => sim.sleep(self, duration),
+            None => self.stop.sleep(duration),
+        }
     }
 
     pub(crate) fn check_stop(&self) -> crate::script_error::HostResult<()> {

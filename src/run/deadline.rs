@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::duration;
+use crate::run::clock::Clock;
 use crate::run::stop::{Stop, StopReason};
 
 /// Where the timeout came from, for the message printed when it fires.
@@ -31,28 +32,50 @@ pub(crate) const DEFAULT_HOOK_BUDGET: Duration = Duration::from_secs(20);
 /// The deadline of a run (or of its hooks).
 #[derive(Clone, Debug)]
 pub(crate) struct Deadline {
+    /// On the real clock. A simulated run sets it to its real-time backstop (`rhrel test`'s
+    /// per-test limit), so a script looping forever still ends.
     pub at: Instant,
     pub limit: Duration,
     pub source: TimeoutSource,
     pub budget: Budget,
+    /// The clock it fires on, and when on that clock (see `run/clock.rs`).
+    pub clock: Clock,
+    pub ends: Duration,
 }
 
 impl Deadline {
     pub(crate) fn new(limit: Duration, source: TimeoutSource) -> Self {
+        Deadline::on(&Clock::default(), limit, source)
+    }
+
+    /// A deadline `limit` from now on `clock`.
+    pub(crate) fn on(clock: &Clock, limit: Duration, source: TimeoutSource) -> Self {
         Deadline {
             at: Instant::now() + limit,
             limit,
             source,
             budget: Budget::Run,
+            clock: clock.clone(),
+            ends: clock.now() + limit,
         }
     }
 
-    /// The hooks' budget, starting now.
-    pub(crate) fn for_hooks(limit: Duration, source: TimeoutSource) -> Self {
-        Deadline {
+    /// The hooks' budget, starting now on the run's clock; a simulated run's real-time
+    /// backstop still holds.
+    pub(crate) fn for_hooks_after(run: &Deadline, limit: Duration, source: TimeoutSource) -> Self {
+        let mut hooks = Deadline {
             budget: Budget::Hooks,
-            ..Deadline::new(limit, source)
+            ..Deadline::on(&run.clock, limit, source)
+        };
+        if run.clock.is_simulated() {
+            hooks.at = hooks.at.min(run.at);
         }
+        hooks
+    }
+
+    /// Whether it has passed (on its clock, or a simulated run's backstop).
+    pub(crate) fn passed(&self) -> bool {
+        (self.clock.is_simulated() && self.clock.now() >= self.ends) || Instant::now() >= self.at
     }
 
     /// The platform-aware default: below the platform's own kill, so rhrel reports it.
@@ -62,6 +85,9 @@ impl Deadline {
 
     /// Time left, zero once passed.
     pub(crate) fn remaining(&self) -> Duration {
+        if self.clock.is_simulated() {
+            return self.ends.saturating_sub(self.clock.now());
+        }
         self.at.saturating_duration_since(Instant::now())
     }
 
@@ -188,7 +214,9 @@ mod tests {
 
     #[test]
     fn hook_budget_message() {
-        let d = Deadline::for_hooks(DEFAULT_HOOK_BUDGET, TimeoutSource::Default("default"));
+        let run = Deadline::new(Duration::from_secs(600), TimeoutSource::Flag);
+        let d =
+            Deadline::for_hooks_after(&run, DEFAULT_HOOK_BUDGET, TimeoutSource::Default("default"));
         assert_eq!(
             d.message(),
             "the hooks' budget of 20s ran out (default; change it with --hook-timeout)"

@@ -53,8 +53,17 @@ pub(crate) fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
         out.log(Level::Debug, &text)
     });
 
+    if ctx.deadline.clock.is_simulated() {
+        simulated_timestamps(&mut engine, ctx);
+    }
+    if let crate::run::effects::Effects::Simulated(sim) = &ctx.effects {
+        if sim.covers() {
+            record_coverage(&mut engine, sim.clone(), ctx.script.display().to_string());
+        }
+    }
+
     let stop = ctx.stop.clone();
-    let deadline = ctx.deadline.at;
+    let deadline = ctx.deadline.clone();
     let counter = Cell::new(0u32);
     engine.on_progress(move |_| {
         if stop.is_set() {
@@ -76,11 +85,56 @@ pub(crate) fn for_run(ctx: &Ctx, max_memory: u64, stack: StackGuard) -> Engine {
         let n = counter.get().wrapping_add(1);
         counter.set(n);
         // The deadline, for script code: the watchdog thread only runs once a host call blocks.
-        if n.is_multiple_of(DEADLINE_CHECK_OPS) && std::time::Instant::now() >= deadline {
+        if n.is_multiple_of(DEADLINE_CHECK_OPS) && deadline.passed() {
             stop.request(StopReason::Deadline);
             return Some(Dynamic::UNIT);
         }
         None
     });
     engine
+}
+
+/// A simulated run (`rhrel test`): `timestamp()` and `.elapsed` read the simulated clock, so
+/// `std/retry`'s `within` and scripts' own timing see simulated time. Registered on the
+/// engine itself, which is searched before every package; a real run keeps Rhai's own.
+fn simulated_timestamps(engine: &mut Engine, ctx: &Ctx) {
+    let clock = ctx.deadline.clock.clone();
+    engine.register_fn("timestamp", move || clock.instant());
+    let clock = ctx.deadline.clock.clone();
+    engine.register_get(
+        "elapsed",
+        move |ts: &mut std::time::Instant| -> rhai::FLOAT {
+            clock.instant().saturating_duration_since(*ts).as_secs_f64()
+        },
+    );
+}
+
+/// `rhrel test --coverage`: Rhai's debugger interface, stepping into every node, tells the
+/// simulation each line that ran, under its source (the script's own lines have none:
+/// `main`). A closure runs with its caller's source (a closure of the script called from
+/// `std/retry` reports `std/retry`), so its lines go under its own name (`anon$…`), which the
+/// report maps back to the file that defines it.
+#[allow(deprecated)] // register_debugger is marked "volatile", not deprecated.
+fn record_coverage(
+    engine: &mut Engine,
+    sim: std::sync::Arc<dyn crate::run::effects::Simulation>,
+    main: String,
+) {
+    use rhai::debugger::DebuggerCommand;
+    engine.register_debugger(
+        |_, debugger| debugger,
+        move |context, _, node, source, pos| {
+            if let Some(line) = pos.line() {
+                if !matches!(node, rhai::ASTNode::Stmt(rhai::Stmt::Block(..))) {
+                    let closure = context
+                        .debugger()
+                        .and_then(|d| d.call_stack().last())
+                        .map(|f| f.fn_name.as_str())
+                        .filter(|f| f.starts_with(crate::check::walk::ANON_PREFIX));
+                    sim.reached(closure.or(source).unwrap_or(&main), line);
+                }
+            }
+            Ok(DebuggerCommand::StepInto)
+        },
+    );
 }

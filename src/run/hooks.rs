@@ -112,7 +112,8 @@ pub(crate) fn run(
         return;
     }
     crate::run::signals::start_hooks();
-    let deadline = Deadline::for_hooks(settings.budget, settings.source.clone());
+    let deadline =
+        Deadline::for_hooks_after(&ctx.deadline, settings.budget, settings.source.clone());
     let info = run_map(ctx, outcome, settings);
     for handler in &due {
         let name = handler.kind.name();
@@ -135,7 +136,8 @@ pub(crate) fn run(
             &format!("▶ {name}"),
             serde_json::json!({ "hook": name }),
         );
-        let start = Instant::now();
+        let clock = &ctx.deadline.clock;
+        let start = clock.now();
         let (status, error) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             call(ctx, handler, &deadline, &info, settings, stack_budget)
         }))
@@ -145,7 +147,7 @@ pub(crate) fn run(
                 Some("the handler crashed (a bug in rhrel)".into()),
             )
         });
-        let elapsed = start.elapsed();
+        let elapsed = clock.now().saturating_sub(start);
         let secs = format!("{:.2}s", elapsed.as_secs_f64());
         let text = match &error {
             None => format!("✔ {name} ({secs})"),
@@ -187,6 +189,7 @@ fn call(
         stop.clone(),
         deadline.clone(),
         ctx.out.clone(),
+        ctx.effects.clone(),
     );
     // The budget's end or a second signal: the handler's children die at once (the budget
     // was their grace). This watchdog is also the one blocking host calls would start.
@@ -263,13 +266,20 @@ fn run_map(ctx: &Ctx, outcome: &Outcome, settings: &HookSettings) -> Map {
     map.insert("task".into(), task.map_or(Dynamic::UNIT, Into::into));
     map.insert(
         "duration".into(),
-        (settings.started.elapsed().as_secs_f64() as FLOAT).into(),
+        (run_seconds(ctx, settings) as FLOAT).into(),
     );
-    map.insert(
-        "platform".into(),
-        crate::api::env::platform(|k| std::env::var_os(k).is_some()).into(),
-    );
+    map.insert("platform".into(), ctx.effects.platform().into());
     map
+}
+
+/// Seconds since the run started: on the simulated clock (which starts with the run) in a
+/// simulation.
+fn run_seconds(ctx: &Ctx, settings: &HookSettings) -> f64 {
+    if ctx.deadline.clock.is_simulated() {
+        ctx.deadline.clock.now().as_secs_f64()
+    } else {
+        settings.started.elapsed().as_secs_f64()
+    }
 }
 
 fn record(

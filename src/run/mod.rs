@@ -8,10 +8,12 @@
 //! (`engine.rs`), never a script function directly.
 
 pub(crate) mod backstop;
+pub(crate) mod clock;
 mod config;
 pub(crate) mod context;
 pub(crate) mod crash;
 pub(crate) mod deadline;
+pub(crate) mod effects;
 pub(crate) mod engine;
 pub(crate) mod hooks;
 pub(crate) mod imports;
@@ -98,6 +100,7 @@ pub fn run(config: RunConfig, out: Arc<Output>) -> Exit {
         stop,
         deadline,
         out.clone(),
+        Default::default(),
     );
     backstop::prepare(&ctx, config.max_memory);
     out.on_queue(Box::new(backstop::ensure));
@@ -181,6 +184,7 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
         stop.clone(),
         deadline,
         Arc::new(Output::discard()),
+        Default::default(),
     );
     let settings = HookSettings {
         budget: limits.timeout,
@@ -201,6 +205,77 @@ pub fn evaluate_source(source: &str, limits: InProcess) -> Exit {
     outcome.exit
 }
 
+/// A run in a simulated world (`rhrel test`): the script, its arguments, the deadline on
+/// the simulated clock, the capturing output and the stand-ins.
+pub(crate) struct Simulated {
+    pub script: PathBuf,
+    pub source: String,
+    pub args: Vec<String>,
+    pub dry_run: bool,
+    pub deadline: Deadline,
+    pub out: Arc<Output>,
+    pub effects: crate::run::effects::Effects,
+}
+
+/// Runs a script as [`run`] does (same engine, pre-flight checks, outcome, hooks, summary),
+/// on a thread of its own, against a simulation. Returns the outcome and the run's context
+/// (its tasks, for the result).
+pub(crate) fn simulate(sim: Simulated) -> (Outcome, Ctx) {
+    let script_dir = sim
+        .script
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), |p| p.to_path_buf());
+    let settings = HookSettings {
+        budget: crate::run::deadline::DEFAULT_HOOK_BUDGET,
+        source: TimeoutSource::Default("default"),
+        started: Instant::now(),
+        max_memory: crate::run::memory::parse_size("512M").unwrap_or(u64::MAX),
+        check: true,
+    };
+    let ctx = context(
+        sim.script.clone(),
+        std::fs::canonicalize(&script_dir).unwrap_or(script_dir),
+        sim.args,
+        sim.dry_run,
+        Policy::default(),
+        Arc::new(Stop::default()),
+        sim.deadline,
+        sim.out.clone(),
+        sim.effects,
+    );
+    let outcome =
+        std::thread::scope(|scope| evaluate_on_thread(scope, &ctx, &sim.source, &settings));
+    crate::api::task::summary(&ctx, &outcome);
+    if let Some(msg) = &outcome.error {
+        if outcome.exit != Exit::Success {
+            sim.out.diag(Level::Error, msg);
+        }
+    }
+    (outcome, ctx)
+}
+
+/// A context with the default policy and a fresh stop, for a test file's own evaluation.
+pub(crate) fn bare_context(
+    script: PathBuf,
+    script_dir: PathBuf,
+    deadline: Deadline,
+    out: Arc<Output>,
+    effects: crate::run::effects::Effects,
+) -> Ctx {
+    context(
+        script,
+        script_dir,
+        Vec::new(),
+        false,
+        Policy::default(),
+        Arc::new(Stop::default()),
+        deadline,
+        out,
+        effects,
+    )
+}
+
 /// The shared state of one run.
 #[allow(clippy::too_many_arguments)]
 fn context(
@@ -212,6 +287,7 @@ fn context(
     stop: Arc<Stop>,
     deadline: Deadline,
     out: Arc<Output>,
+    effects: crate::run::effects::Effects,
 ) -> Ctx {
     Arc::new(Context {
         script,
@@ -226,6 +302,7 @@ fn context(
         tasks: Mutex::new(TaskLog::default()),
         children: Mutex::new(Vec::new()),
         watchdog: std::sync::OnceLock::new(),
+        effects,
     })
 }
 

@@ -32,7 +32,7 @@ pub(crate) fn write(
     }
 }
 
-fn build(
+pub(crate) fn build(
     config: &RunConfig,
     ctx: Option<&Context>,
     started: chrono::DateTime<chrono::Utc>,
@@ -81,7 +81,10 @@ fn build(
         "rhrel": env!("CARGO_PKG_VERSION"),
         "script": config.script.display().to_string(),
         "args": config.args,
-        "platform": crate::api::env::platform(|k| std::env::var_os(k).is_some()),
+        "platform": ctx.map_or_else(
+            || crate::api::env::platform(|k| std::env::var_os(k).is_some()).into(),
+            |c| c.effects.platform(),
+        ),
         "started_at": stamp(started),
         "finished_at": stamp(finished),
         "duration_ms": (finished - started).num_milliseconds().max(0),
