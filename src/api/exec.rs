@@ -139,21 +139,7 @@ fn run(
     if program.is_empty() {
         return Err(raise("exec(): the program name is empty"));
     }
-    // Found on rhrel's own PATH, before the check: a child's `env.PATH` cannot choose it.
-    let resolved = match ctx.effects.simulation() {
-        Some(sim) => sim.which(program).map(PathBuf::from),
-        None => which(program),
-    };
-    if !ctx
-        .policy
-        .exec
-        .allows_program(program, resolved.as_deref(), which)
-    {
-        return Err(raise(denied(
-            &format!("running `{program}`"),
-            "--allow-exec",
-        )));
-    }
+    let resolved = resolve_allowed(ctx, program, &format!("running `{program}`"))?;
     if ctx.dry_run {
         let full = std::iter::once(program.to_string())
             .chain(args.iter().map(|a| quote(a)))
@@ -191,19 +177,8 @@ fn run(
         return finish(ctx, &opts, shown, done);
     }
 
-    let mut cmd = match &resolved {
-        Some(path) if !program.contains('/') => {
-            use std::os::unix::process::CommandExt as _;
-            let mut cmd = Command::new(path);
-            cmd.arg0(program);
-            cmd
-        }
-        None if !program.contains('/') => {
-            let e = std::io::Error::from(std::io::ErrorKind::NotFound);
-            return Err(raise(cannot_start(program, &e)));
-        }
-        _ => Command::new(program),
-    };
+    let mut cmd = crate::exec::spawn::command(program, resolved.as_deref())
+        .map_err(|e| raise(cannot_start(program, &e)))?;
     cmd.args(args);
     if let Some(cwd) = &opts.cwd {
         if !cwd.is_dir() {
@@ -285,7 +260,29 @@ fn result(code: i64, stdout: &str, stderr: &str, duration: f64, timed_out: bool)
 }
 
 /// The exit code, shell style (128 + N for a child killed by signal N), and the signal.
-fn exit_code(status: std::process::ExitStatus) -> (i64, Option<i32>) {
+/// The program `program` names, found on rhrel's own `PATH` before `--allow-exec` is asked,
+/// so a child's `env.PATH` cannot choose which program runs; `what` words a refusal.
+pub(crate) fn resolve_allowed(
+    ctx: &Context,
+    program: &str,
+    what: &str,
+) -> HostResult<Option<PathBuf>> {
+    let resolved = match ctx.effects.simulation() {
+        Some(sim) => sim.which(program).map(PathBuf::from),
+        None => which(program),
+    };
+    if !ctx
+        .policy
+        .exec
+        .allows_program(program, resolved.as_deref(), which)
+    {
+        return Err(raise(denied(what, "--allow-exec")));
+    }
+    Ok(resolved)
+}
+
+/// The exit code, shell style (128 + N for a child killed by signal N), and the signal.
+pub(crate) fn exit_code(status: std::process::ExitStatus) -> (i64, Option<i32>) {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => (code.into(), None),
@@ -295,7 +292,7 @@ fn exit_code(status: std::process::ExitStatus) -> (i64, Option<i32>) {
 }
 
 /// The message for a program that could not be started.
-fn cannot_start(program: &str, err: &std::io::Error) -> String {
+pub(crate) fn cannot_start(program: &str, err: &std::io::Error) -> String {
     let why = match err.kind() {
         std::io::ErrorKind::NotFound if program.contains('/') => "no such file".to_string(),
         std::io::ErrorKind::NotFound => "program not found on PATH".to_string(),

@@ -66,8 +66,8 @@ fn with_lock(
     let (url, wait) = parse_options(&what, options)?;
     let url = match url {
         Some(url) => url,
-        None => match std::env::var("DATABASE_URL") {
-            Ok(url) if !url.trim().is_empty() => url,
+        None => match ctx.effects.env("DATABASE_URL") {
+            Some(url) if !url.trim().is_empty() => url,
             _ => {
                 return Err(raise(format!(
                     "{what}: DATABASE_URL is not set (or give the database as `url:`)"
@@ -93,6 +93,13 @@ fn with_lock(
         ctx.out
             .log(Level::Info, &format!("[dry-run] would lock {name}"));
         return f.call_within_context::<Dynamic>(nc, ());
+    }
+    if let Some(sim) = ctx.effects.simulation() {
+        return match sim.lock(ctx, name, wait) {
+            Ok(()) => f.call_within_context::<Dynamic>(nc, ()),
+            Err(Failure::Stopped) => Err(terminated()),
+            Err(Failure::Message(msg)) => Err(raise(msg)),
+        };
     }
     let held = match wait::acquire(ctx, &target, name, wait) {
         Ok(held) => held,

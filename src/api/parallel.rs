@@ -5,12 +5,13 @@ use std::path::Path;
 
 use rhai::{Array, Dynamic, Map, Module};
 
+use super::exec::{cannot_start, exit_code};
 use super::func;
 use crate::output::Level;
 use crate::parallel::pool::{self, End, Finished};
 use crate::parallel::step::{self, Step};
-use crate::policy::denied;
 use crate::run::context::{Context, Ctx};
+use crate::run::effects::{ExecCall, Simulation};
 use crate::run::task::ChildRecord;
 use crate::script_error::{raise, raise_with, HostResult};
 
@@ -54,14 +55,16 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
 fn parallel(ctx: &Context, entries: &Array, options: &Map) -> HostResult<Array> {
     ctx.blocking()?;
     let (max, fail_fast) = parse_options(options)?;
-    let steps = entries
+    let mut steps = entries
         .iter()
         .enumerate()
         .map(|(i, e)| step::parse(i, e))
         .collect::<HostResult<Vec<Step>>>()?;
     // Everything is checked before anything starts.
-    for (i, s) in steps.iter().enumerate() {
-        if steps[..i].iter().any(|o| o.name == s.name) {
+    for i in 0..steps.len() {
+        let (before, rest) = steps.split_at_mut(i);
+        let s = &mut rest[0];
+        if before.iter().any(|o| o.name == s.name) {
             return Err(raise(format!(
                 "parallel: two steps are named `{}` (give each a distinct `name`)",
                 s.name
@@ -72,12 +75,11 @@ fn parallel(ctx: &Context, entries: &Array, options: &Map) -> HostResult<Array> 
                 ctx.out.add_env_secret(name, value);
             }
         }
-        if !allowed(ctx, &s.program) {
-            return Err(raise(denied(
-                &format!("parallel: running `{}` (step `{}`)", s.program, s.name),
-                "--allow-exec",
-            )));
-        }
+        s.path = super::exec::resolve_allowed(
+            ctx,
+            &s.program,
+            &format!("parallel: running `{}` (step `{}`)", s.program, s.name),
+        )?;
         if let Some(cwd) = &s.opts.cwd {
             if !cwd.is_dir() {
                 return Err(raise(format!(
@@ -102,7 +104,10 @@ fn parallel(ctx: &Context, entries: &Array, options: &Map) -> HostResult<Array> 
         return Ok(results);
     }
 
-    let done = pool::run(ctx, &steps, max, fail_fast);
+    let done = match ctx.effects.simulation() {
+        Some(sim) => simulated(ctx, sim, &steps, fail_fast)?,
+        None => pool::run(ctx, &steps, max, fail_fast),
+    };
     ctx.check_stop()?;
     record_children(ctx, &steps, &done);
 
@@ -251,38 +256,50 @@ fn record_children(ctx: &Context, steps: &[Step], done: &[Finished]) {
     }
 }
 
-/// The exit code, shell style (128 + N for a child killed by signal N), and the signal.
-fn exit_code(status: std::process::ExitStatus) -> (i64, Option<i32>) {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => (code.into(), None),
-        (None, Some(sig)) => (128 + i64::from(sig), Some(sig)),
-        (None, None) => (-1, None),
+/// Under `rhrel test`: the steps run against the stand-ins one after another, so simulated
+/// time adds up as with `max: 1`; with `fail_fast` the steps after a failure are cancelled.
+fn simulated(
+    ctx: &Context,
+    sim: &dyn Simulation,
+    steps: &[Step],
+    fail_fast: bool,
+) -> HostResult<Vec<Finished>> {
+    use crate::exec::supervise;
+    let mut done = Vec::with_capacity(steps.len());
+    let mut failed = false;
+    for s in steps {
+        if ctx.stop.is_set() {
+            done.push(Finished::unstarted(End::Stopped));
+            continue;
+        }
+        if failed && fail_fast {
+            done.push(Finished::unstarted(End::Cancelled));
+            continue;
+        }
+        let call = ExecCall {
+            program: &s.program,
+            args: &s.args,
+            shown: &s.shown,
+            cwd: s.opts.cwd.as_deref(),
+            env: &s.opts.env,
+            stdin: s.opts.stdin.as_deref(),
+            timeout: s.opts.timeout,
+            quiet: s.opts.quiet,
+        };
+        let fin = sim.exec(ctx, &call).map_err(raise)?;
+        let end = match fin.end {
+            supervise::End::Exited(status) => End::Exited(status),
+            supervise::End::TimedOut => End::TimedOut,
+            supervise::End::Stopped => End::Stopped,
+        };
+        failed |= pool::failed(s, &end);
+        done.push(Finished {
+            end,
+            stdout: fin.stdout,
+            stderr: fin.stderr,
+            duration: fin.duration,
+            started: true,
+        });
     }
-}
-
-/// The message for a program that could not be started (as `exec` words it).
-fn cannot_start(program: &str, err: &std::io::Error) -> String {
-    let why = match err.kind() {
-        std::io::ErrorKind::NotFound if program.contains('/') => "no such file".to_string(),
-        std::io::ErrorKind::NotFound => "program not found on PATH".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied (not executable?)".to_string(),
-        _ => err.to_string(),
-    };
-    format!("cannot run `{program}`: {why}")
-}
-
-/// `--allow-exec`, matched as for `exec`: the name as given, its basename, or its resolved path.
-fn allowed(ctx: &Context, program: &str) -> bool {
-    if !ctx.policy.exec.is_restricted() {
-        return true;
-    }
-    let base = Path::new(program)
-        .file_name()
-        .and_then(|b| b.to_str())
-        .unwrap_or(program);
-    let resolved = super::exec::which(program).map(|p| p.display().to_string());
-    ctx.policy
-        .exec
-        .allows(|e| e == program || e == base || resolved.as_deref() == Some(e))
+    Ok(done)
 }

@@ -59,23 +59,9 @@ enum Cause {
 /// Starts `cmd` in its own process group and supervises it to the end. An error means the
 /// program could not be started.
 pub(crate) fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result<Finished> {
-    cmd.process_group(0)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(if job.stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-    crate::exec::reaper::die_with_parent(&mut cmd);
     let started = Instant::now();
-    let spawning = crate::exec::reaper::SPAWNING
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
-    let mut child = cmd.spawn()?;
+    let mut child = crate::exec::spawn::in_group(ctx, &mut cmd, job.stdin.is_some())?;
     let pgid = child.id() as i32;
-    process_group::register(ctx, pgid);
-    drop(spawning);
     // Debug builds only: a bug while a child runs must still leave no process behind.
     #[cfg(debug_assertions)]
     if std::env::var_os("RHREL_DEBUG_PANIC").is_some_and(|v| v == "exec") {

@@ -49,7 +49,7 @@ pub(crate) struct Finished {
 }
 
 impl Finished {
-    fn unstarted(end: End) -> Self {
+    pub(crate) fn unstarted(end: End) -> Self {
         Finished {
             end,
             stdout: String::new(),
@@ -270,7 +270,7 @@ fn start<'a>(ctx: &Context, step: &'a Step, index: usize) -> std::io::Result<Opt
     if step.opts.timeout.is_some_and(|t| t.is_zero()) {
         return Ok(None);
     }
-    let mut cmd = Command::new(&step.program);
+    let mut cmd = crate::exec::spawn::command(&step.program, step.path.as_deref())?;
     cmd.args(&step.args);
     if let Some(cwd) = &step.opts.cwd {
         cmd.current_dir(cwd);

@@ -13,6 +13,8 @@ pub(crate) struct Step {
     pub args: Vec<String>,
     /// The command as messages show it (`npm run build:assets`).
     pub shown: String,
+    /// The file a bare name resolves to on rhrel's own `PATH` (set when the step is allowed).
+    pub path: Option<std::path::PathBuf>,
     pub opts: Options,
 }
 
@@ -82,6 +84,7 @@ pub(crate) fn parse(index: usize, entry: &Dynamic) -> HostResult<Step> {
         program,
         args,
         shown,
+        path: None,
         opts,
     })
 }

@@ -55,6 +55,14 @@ pub(crate) trait Simulation: Send + Sync {
     fn http(&self, ctx: &Context, request: &Request, limit: Duration) -> Result<Reply, Failure>;
     /// One connect attempt (`wait_for_port`).
     fn connect(&self, host: &str, port: u16) -> Result<(), String>;
+    /// `with_lock(name, …)`: taken at once, unless the fixture's `locks` says another release
+    /// holds it for a while (then waited for on the simulated clock, at most `wait`).
+    fn lock(
+        &self,
+        ctx: &Context,
+        name: &str,
+        wait: Option<Duration>,
+    ) -> Result<(), crate::lock::session::Failure>;
     /// Lets `wanted` pass on the simulated clock; true when a stop came first.
     fn sleep(&self, ctx: &Context, wanted: Duration) -> bool;
     /// Whether statements reached are recorded (`rhrel test --coverage`).

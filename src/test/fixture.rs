@@ -68,6 +68,8 @@ pub(crate) struct Fixture {
     pub which: Vec<String>,
     /// `host:port` pairs that accept connections (`wait_for_port`).
     pub ports: Vec<String>,
+    /// Locks another release holds, and for how long (`with_lock` waits for them).
+    pub locks: Vec<(String, Duration)>,
     pub timeout: Option<Duration>,
     pub signal: Option<Signal>,
     pub dry_run: bool,
@@ -75,8 +77,8 @@ pub(crate) struct Fixture {
 }
 
 const KEYS: &[&str] = &[
-    "args", "dry_run", "env", "exec", "files", "http", "platform", "ports", "signal", "timeout",
-    "which",
+    "args", "dry_run", "env", "exec", "files", "http", "locks", "platform", "ports", "signal",
+    "timeout", "which",
 ];
 const EXEC_KEYS: &[&str] = &[
     "args", "code", "program", "stderr", "stdout", "takes", "times",
@@ -100,6 +102,12 @@ impl Fixture {
                 "args" => f.args = strings(key, value)?,
                 "which" => f.which = strings(key, value)?,
                 "ports" => f.ports = strings(key, value)?,
+                "locks" => {
+                    for (name, held) in entry_map(key, value)? {
+                        let at = format!("locks.{name}");
+                        f.locks.push((name.to_string(), duration(&at, &held)?));
+                    }
+                }
                 "exec" => {
                     for (i, entry) in array(key, value)?.iter().enumerate() {
                         f.exec.push(exec_entry(&format!("exec[{i}]"), entry)?);

@@ -258,6 +258,42 @@ impl Simulation for World {
         }
     }
 
+    fn lock(
+        &self,
+        ctx: &Context,
+        name: &str,
+        wait: Option<Duration>,
+    ) -> Result<(), crate::lock::session::Failure> {
+        use crate::lock::session::Failure;
+        let Some(held) = self
+            .fixture
+            .locks
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|l| l.1)
+        else {
+            return Ok(());
+        };
+        ctx.out.log(
+            Level::Info,
+            &format!(
+                "waiting for lock `{name}` (held by another release for {}, simulated)",
+                crate::duration::format(held)
+            ),
+        );
+        let limit = wait.map_or(held, |w| w.min(held));
+        if self.timeline.pass(ctx, limit) == Passed::Stopped {
+            return Err(Failure::Stopped);
+        }
+        if limit < held {
+            return Err(Failure::Message(format!(
+                "could not take lock `{name}` within {}",
+                crate::duration::format(limit)
+            )));
+        }
+        Ok(())
+    }
+
     fn sleep(&self, ctx: &Context, wanted: Duration) -> bool {
         self.timeline.pass(ctx, wanted) == Passed::Stopped
     }
