@@ -351,3 +351,93 @@ fn coverage_lists_the_statements_no_test_reached() {
     .status(0)
     .stdout_has("s.rhai: 5 of 6 statements run; not reached: 5\n");
 }
+
+const LOCKED: &str = r#"
+with_lock("migrate", || exec("bundle", ["exec", "rails", "db:migrate"]));
+log("migrated under the lock");
+"#;
+
+#[test]
+fn with_lock_is_simulated_and_a_held_lock_is_waited_for_on_the_clock() {
+    let test = r#"
+const MIGRATE = #{ program: "bundle", args: ["exec", "rails", "db:migrate"] };
+test("takes a free lock at once", || {
+    let r = simulate("locked.rhai", #{
+        env: #{ DATABASE_URL: "postgres://app:pw@127.0.0.1:1/app" },
+        exec: [MIGRATE],
+    });
+    assert_eq(r.exit_code, 0);
+    assert_contains(r.output, "migrated under the lock");
+    assert(r.duration < 1.0);
+});
+test("waits for a lock another release holds", || {
+    let r = simulate("locked.rhai", #{
+        env: #{ DATABASE_URL: "postgres://app:pw@127.0.0.1:1/app" },
+        exec: [MIGRATE],
+        locks: #{ migrate: "90s" },
+    });
+    assert_eq(r.exit_code, 0);
+    assert_contains(r.output, "waiting for lock `migrate`");
+    assert(r.duration >= 90.0);
+});
+test("a lock held past the deadline ends in 124", || {
+    let r = simulate("locked.rhai", #{
+        env: #{ DATABASE_URL: "postgres://app:pw@127.0.0.1:1/app" },
+        exec: [MIGRATE],
+        locks: #{ migrate: "2h" },
+        timeout: "5m",
+    });
+    assert_eq(r.exit_code, 124);
+    assert_eq(r.execs.len(), 0);
+});
+"#;
+    let out = rhrel_test(
+        &[("locked.rhai", LOCKED), ("locked.test.rhai", test)],
+        ["locked.test.rhai"],
+    );
+    out.status(0).stdout_has("3 passed, 0 failed");
+}
+
+#[test]
+fn parallel_is_simulated_against_the_stand_ins() {
+    let script = r#"
+let r = parallel([
+    #{ name: "assets", program: "npm", args: ["run", "build"] },
+    #{ name: "cache", program: "bin/warm", args: [] },
+]);
+log(`${r[0].name}: ${r[0].stdout.trim()}`);
+"#;
+    let test = r#"
+test("both steps run", || {
+    let r = simulate("par.rhai", #{
+        exec: [
+            #{ program: "npm", args: ["run", "build"], stdout: "built\n", takes: "20s" },
+            #{ program: "bin/warm", args: [], takes: "10s" },
+        ],
+    });
+    assert_eq(r.exit_code, 0);
+    assert_eq(r.execs.len(), 2);
+    assert_contains(r.output, "assets: built");
+});
+test("a failing step fails the call and cancels the rest", || {
+    let r = simulate("par.rhai", #{
+        exec: [ #{ program: "npm", args: ["run", "build"], code: 2 } ],
+    });
+    assert_eq(r.exit_code, 1);
+    assert_contains(r.error, "assets");
+    assert_eq(r.execs.len(), 1);
+});
+test("an unmocked step never runs for real", || {
+    let r = simulate("par.rhai", #{
+        exec: [ #{ program: "npm", args: ["run", "build"] } ],
+    });
+    assert_eq(r.exit_code, 1);
+    assert_contains(r.error, "unexpected exec: `bin/warm`");
+});
+"#;
+    let out = rhrel_test(
+        &[("par.rhai", script), ("par.test.rhai", test)],
+        ["par.test.rhai"],
+    );
+    out.status(0).stdout_has("3 passed, 0 failed");
+}

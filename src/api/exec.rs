@@ -2,7 +2,6 @@
 //! their own process group, relayed live and captured; see `supervise` for the wait loop.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rhai::{Array, Dynamic, Map, Module};
 

@@ -1,8 +1,6 @@
 //! parallel: `parallel(steps[, opts])` runs independent programs at the same time, each
 //! with `exec`'s options, output prefixed `[name] `; see `parallel/` for the poll loop.
 
-use std::path::Path;
-
 use rhai::{Array, Dynamic, Map, Module};
 
 use super::exec::{cannot_start, exit_code};
