@@ -120,6 +120,20 @@ fn each_framework_is_detected_checked_and_dry_runs_its_migration() {
             .run()
             .status(0)
             .output_has(&format!("would run: {command}"));
+        // The generated tests pass as written: the migration, its failure, the deadline.
+        Test::new()
+            .current_dir(&dir)
+            .args(["test", "scripts"])
+            .run()
+            .status(0)
+            .stdout_has("3 passed, 0 failed");
+        Test::new()
+            .current_dir(&dir)
+            .args(["check", "scripts/release.test.rhai"])
+            .env("NO_COLOR", "1")
+            .run()
+            .status(0)
+            .stdout_has("1 file checked, no problems");
     }
 }
 
@@ -142,6 +156,12 @@ fn nothing_detected_writes_the_generic_script() {
         .args(["check", "scripts/release.rhai"])
         .run()
         .status(0);
+    Test::new()
+        .current_dir(&out.dir)
+        .args(["test", "scripts"])
+        .run()
+        .status(0)
+        .stdout_has("1 passed, 0 failed");
 }
 
 #[test]

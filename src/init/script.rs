@@ -15,6 +15,7 @@ pub(crate) fn release(framework: Option<&Framework>, notes: &[String]) -> String
         out.push_str(&format!("// {note}\n"));
     }
     out.push('\n');
+    out.push_str(NOTIFY);
     match framework {
         Some(f) => {
             out.push_str("import \"std/migrate\" as migrate;\n\n");
@@ -32,6 +33,8 @@ pub(crate) fn release(framework: Option<&Framework>, notes: &[String]) -> String
             }
             out.push_str(&format!(
                 "// {}: {}\n\
+                 // With a postgres:// DATABASE_URL, migrate::run holds the advisory lock `migrate`\n\
+                 // (with_lock), so two releases never migrate the database at once.\n\
                  task(\"migrate\", || migrate::run(\"{}\"));\n",
                 f.name,
                 f.command_line(),
@@ -47,24 +50,87 @@ pub(crate) fn release(framework: Option<&Framework>, notes: &[String]) -> String
     out.push_str(
         "\n// Optional steps: uncomment what this app needs.\n\
          // task(\"warm cache\", || http_get(`${env(\"APP_URL\")}/health`));\n\
-         // task(\"seed\", || exec(\"./bin/seed\", []));\n\
-         // When a webhook is set, tell the team about a failed release (once rhrel has\n\
-         // `on_failure`):\n\
-         // if env(\"RELEASE_WEBHOOK_URL\") != () { on_failure(|e| http_post(env(\"RELEASE_WEBHOOK_URL\"), #{text: `release failed: ${e}`})); }\n",
+         // task(\"seed\", || exec(\"./bin/seed\", []));\n",
     );
     out
 }
 
-/// `scripts/release.test.rhai`: a commented stub, since `rhrel test` does not exist yet.
+/// The failure notification, placed before the steps so it covers them: a JSON POST of the
+/// outcome to `RELEASE_WEBHOOK_URL` when that is set (`std/notify`).
+const NOTIFY: &str = "import \"std/notify\" as notify;\n\
+    // When RELEASE_WEBHOOK_URL is set, a failed release is posted there (outcome, exit code,\n\
+    // error, task; secrets masked).\n\
+    notify::on_failure_webhook(env(\"RELEASE_WEBHOOK_URL\"));\n\n";
+
+/// The `DATABASE_URL` the generated tests give the simulated release.
+const TEST_DATABASE_URL: &str = "postgres://app:test-secret@db.internal:5432/app";
+
+/// `scripts/release.test.rhai`: `rhrel test` cases for the script `release` writes: the
+/// migration runs, a failed one fails the release (and the password never shows), and one
+/// that outlasts the deadline ends in 124.
 pub(crate) fn release_test(framework: Option<&Framework>) -> String {
-    let command = framework.map_or("./bin/migrate".to_string(), Framework::command_line);
-    format!(
-        "// Tests of scripts/release.rhai, for `rhrel test` (not in this version of rhrel yet:\n\
-         // this file is a stub to fill in once it is). A stand-in for the migration command\n\
-         // lets the release run without a database, e.g.:\n\
-         //\n\
-         // stub(\"{command}\", #{{ exit: 0, stdout: \"migrated\" }});\n\
-         // let result = run_release();\n\
-         // assert(result.ok);\n"
-    )
+    let mut out = String::from(
+        "// Tests of scripts/release.rhai, run by `rhrel test`: the script runs against\n\
+         // stand-ins (no process starts, nothing connects) on a simulated clock.\n\n",
+    );
+    let Some(f) = framework else {
+        out.push_str(
+            "test(\"the release runs\", || {\n    \
+                 let r = simulate(\"release.rhai\", #{});\n    \
+                 assert_eq(r.exit_code, 0);\n\
+             });\n",
+        );
+        return out;
+    };
+    let env = f
+        .required
+        .iter()
+        .map(|name| {
+            let value = if *name == "DATABASE_URL" {
+                TEST_DATABASE_URL
+            } else {
+                "test-value"
+            };
+            format!("{name}: \"{value}\"")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let args = f
+        .args
+        .iter()
+        .map(|a| format!("\"{}\"", a.replace("$DATABASE_URL", TEST_DATABASE_URL)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    out.push_str(&format!(
+        "// The environment a release gets, and the migration's stand-in with `extra` on top.\n\
+         fn env_vars() {{ #{{ {env} }} }}\n\
+         fn migration(extra) {{\n    \
+             let m = #{{ program: \"{program}\", args: [{args}] }};\n    \
+             m += extra;\n    \
+             m\n\
+         }}\n\n\
+         test(\"the migration runs\", || {{\n    \
+             let r = simulate(\"release.rhai\", #{{ env: env_vars(), exec: [migration(#{{}})] }});\n    \
+             assert_eq(r.exit_code, 0);\n    \
+             assert_eq(r.execs[0].program, \"{program}\");\n\
+         }});\n\n\
+         test(\"a failed migration fails the release, without showing the password\", || {{\n    \
+             let r = simulate(\"release.rhai\", #{{\n        \
+                 env: env_vars(),\n        \
+                 exec: [migration(#{{ code: 1, stderr: \"migration failed\\n\" }})],\n    \
+             }});\n    \
+             assert_ne(r.exit_code, 0);\n    \
+             assert(!r.output.contains(\"test-secret\"), \"the password was printed\");\n\
+         }});\n\n\
+         test(\"a migration that outlasts the deadline ends in 124\", || {{\n    \
+             let r = simulate(\"release.rhai\", #{{\n        \
+                 env: env_vars(),\n        \
+                 timeout: \"5m\",\n        \
+                 exec: [migration(#{{ takes: \"10m\" }})],\n    \
+             }});\n    \
+             assert_eq(r.exit_code, 124);\n\
+         }});\n",
+        program = f.program,
+    ));
+    out
 }
