@@ -399,3 +399,81 @@ fn dry_run_starts_nothing() {
         .stdout_has("dry=true code=0 ok=true");
     assert!(!out.dir.join("marker file").exists());
 }
+
+/// The child starts as a program started by a shell would: no signal blocked or caught
+/// (rhrel handles TERM/INT/HUP/QUIT and faults itself), and SIGPIPE, which rhrel ignores, at
+/// its default. A signal rhrel was started with ignored stays ignored, as across any exec.
+#[test]
+fn a_child_starts_with_default_signals_and_an_empty_mask() {
+    let out = Test::new()
+        .script(
+            r#"exec("cat", ["/proc/self/status"]);
+parallel([#{ name: "p", program: "cat", args: ["/proc/self/status"] }]);"#,
+        )
+        .run();
+    out.status(0);
+    let field = |prefix: &str, name: &str| -> u64 {
+        let line = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{prefix}{name}:\t")))
+            .unwrap_or_else(|| panic!("no {prefix}{name} line:\n{}", out.dump()));
+        u64::from_str_radix(line.trim(), 16).unwrap()
+    };
+    for prefix in ["", "[p] "] {
+        assert_eq!(field(prefix, "SigBlk"), 0, "{prefix}blocked signals");
+        assert_eq!(field(prefix, "SigCgt"), 0, "{prefix}caught signals");
+        let sigpipe = 1 << (libc::SIGPIPE - 1);
+        assert_eq!(
+            field(prefix, "SigIgn") & sigpipe,
+            0,
+            "{prefix}SIGPIPE ignored"
+        );
+    }
+}
+
+/// As execvp(3) and bash do, a file the kernel will not execute runs under `/bin/sh`.
+#[test]
+fn an_executable_without_a_shebang_runs_under_sh() {
+    Test::new()
+        .file("bin/plain", "echo \"plain ran as $0 with $1\"\n")
+        .script(r#"exec("chmod", ["+x", "bin/plain"]); exec("./bin/plain", ["arg1"]);"#)
+        .run()
+        .status(0)
+        .stdout_has("plain ran as ./bin/plain with arg1\n");
+}
+
+/// With rhrel's own stdin closed, the first pipe it makes gets descriptor 0; the child still
+/// gets its stdin, stdout and stderr.
+#[test]
+fn children_get_their_pipes_when_rhrel_starts_with_standard_descriptors_closed() {
+    use std::os::unix::process::CommandExt;
+    let t = Test::new().script(
+        r#"let r = exec("cat", [], #{stdin: "fed\n", quiet: true});
+exec("sh", ["-c", "echo err-line >&2"]);
+if r.stdout != "fed\n" { fail(`stdin lost: ${r.stdout}`) }
+log("done");"#,
+    );
+    let mut cmd = t.command();
+    // SAFETY: close(2) in the forked child before exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(0);
+            Ok(())
+        });
+    }
+    let out = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stdout.contains("done"), "stdout: {stdout}");
+    assert!(stderr.contains("err-line"), "stderr: {stderr}");
+}

@@ -176,7 +176,7 @@ fn run(
         return finish(ctx, &opts, shown, done);
     }
 
-    let mut cmd = crate::exec::spawn::command(program, resolved.as_deref())
+    let mut cmd = crate::exec::spawn::Program::new(program, resolved.as_deref())
         .map_err(|e| raise(cannot_start(program, &e)))?;
     cmd.args(args);
     if let Some(cwd) = &opts.cwd {
@@ -189,10 +189,7 @@ fn run(
         cmd.current_dir(cwd);
     }
     for (key, value) in &opts.env {
-        match value {
-            Some(v) => cmd.env(key, v),
-            None => cmd.env_remove(key),
-        };
+        cmd.env(key, value.as_deref());
     }
     let job = Job {
         shown,
@@ -200,7 +197,7 @@ fn run(
         timeout: opts.timeout,
         quiet: opts.quiet,
     };
-    let done = supervise::run(ctx, cmd, &job).map_err(|e| raise(cannot_start(program, &e)))?;
+    let done = supervise::run(ctx, &cmd, &job).map_err(|e| raise(cannot_start(program, &e)))?;
     finish(ctx, &opts, shown, done)
 }
 

@@ -1,5 +1,5 @@
 //! Child processes owned by the host: how `exec`'s options are read, how a child is spawned
-//! into its own process group, supervised against the deadline and signals, relayed line by
+//! into its own process group (`vfork`: without copying rhrel's memory), supervised against the deadline and signals, relayed line by
 //! line through the output, and stopped (TERM, grace, KILL); and the process tree below rhrel
 //! (`reaper`: descendants that left their group, zombies, rhrel as PID 1).
 //!
@@ -13,3 +13,4 @@ pub(crate) mod reaper;
 pub(crate) mod relay;
 pub(crate) mod spawn;
 pub(crate) mod supervise;
+mod vfork;

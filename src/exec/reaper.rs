@@ -15,41 +15,13 @@ use crate::output::{Level, Output};
 
 /// Held (shared) from just before a child is spawned until its group is registered, and taken
 /// (exclusive) by [`reap_orphans`]: a direct child that exits before it is registered is
-/// never reaped here, so std's `Child::try_wait` still sees its status.
+/// never reaped here, so its own `spawn::Child::try_wait` still sees its status.
 pub(crate) static SPAWNING: RwLock<()> = RwLock::new(());
 
 /// Makes rhrel the reaper of its orphaned descendants (Linux ≥ 3.4; an error changes nothing).
 pub(crate) fn become_subreaper() {
     // SAFETY: prctl(2) with an integer flag; no memory involved.
     unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
-}
-
-/// Makes the child die with rhrel (`PR_SET_PDEATHSIG`, SIGKILL), and start with `SIGPIPE` at
-/// its default (rhrel itself ignores it): a SIGKILLed rhrel (the OOM
-/// killer, a platform's hard kill) takes its direct children down. The signal follows the
-/// *thread* that spawned the child, which is the thread that supervises it to its end.
-///
-/// A `pre_exec` hook makes std fork instead of `posix_spawn`; `bench/compare.sh spawn`
-/// measures what that costs (README, Performance).
-pub(crate) fn die_with_parent(cmd: &mut std::process::Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: getpid(2) has no preconditions.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: the hook runs in the forked child before exec and only makes the
-    // async-signal-safe calls signal(2), prctl(2), getppid(2) and raise(3); it allocates
-    // nothing.
-    unsafe {
-        cmd.pre_exec(move || {
-            // rhrel ignores SIGPIPE (`startup.rs`); an ignored signal stays ignored across exec.
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
-            // rhrel died before the prctl: the signal will never come.
-            if libc::getppid() != parent {
-                libc::raise(libc::SIGKILL);
-            }
-            Ok(())
-        });
-    }
 }
 
 /// A process below rhrel: its pid, its name and whether it is a zombie.

@@ -5,11 +5,12 @@
 use std::fs::File;
 use std::io::{ErrorKind, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::process::{Command, ExitStatus};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use crate::exec::process_group::{self, GRACE};
 use crate::exec::relay::LineRelay;
+use crate::exec::spawn::Program;
 use crate::output::{Level, Stream};
 use crate::run::context::Context;
 use crate::run::stop::StopReason;
@@ -57,9 +58,9 @@ enum Cause {
 
 /// Starts `cmd` in its own process group and supervises it to the end. An error means the
 /// program could not be started.
-pub(crate) fn run(ctx: &Context, mut cmd: Command, job: &Job) -> std::io::Result<Finished> {
+pub(crate) fn run(ctx: &Context, cmd: &Program, job: &Job) -> std::io::Result<Finished> {
     let started = Instant::now();
-    let mut child = crate::exec::spawn::in_group(ctx, &mut cmd, job.stdin.is_some())?;
+    let mut child = crate::exec::spawn::in_group(ctx, cmd, job.stdin.is_some())?;
     let pgid = child.id() as i32;
     // Debug builds only: a bug while a child runs must still leave no process behind.
     #[cfg(debug_assertions)]

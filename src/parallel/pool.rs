@@ -6,7 +6,7 @@
 use std::fs::File;
 use std::io::{ErrorKind, Read};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::process::{Child, ExitStatus};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use crate::exec::process_group::{self, GRACE};
@@ -82,7 +82,7 @@ enum Cause {
 /// A running step.
 struct Live<'a> {
     index: usize,
-    child: Child,
+    child: spawn::Child,
     pgid: i32,
     out: Option<File>,
     err: Option<File>,
@@ -270,19 +270,16 @@ fn start<'a>(ctx: &Context, step: &'a Step, index: usize) -> std::io::Result<Opt
     if step.opts.timeout.is_some_and(|t| t.is_zero()) {
         return Ok(None);
     }
-    let mut cmd = crate::exec::spawn::command(&step.program, step.path.as_deref())?;
+    let mut cmd = crate::exec::spawn::Program::new(&step.program, step.path.as_deref())?;
     cmd.args(&step.args);
     if let Some(cwd) = &step.opts.cwd {
         cmd.current_dir(cwd);
     }
     for (key, value) in &step.opts.env {
-        match value {
-            Some(v) => cmd.env(key, v),
-            None => cmd.env_remove(key),
-        };
+        cmd.env(key, value.as_deref());
     }
     let started = Instant::now();
-    let mut child = spawn::in_group(ctx, &mut cmd, step.opts.stdin.is_some())?;
+    let mut child = spawn::in_group(ctx, &cmd, step.opts.stdin.is_some())?;
     let pgid = child.id() as i32;
     let relay = |s| PrefixRelay::new(s, (!step.opts.quiet).then(|| ctx.out.clone()), &step.name);
     let file = |fd: OwnedFd| File::from(fd);
