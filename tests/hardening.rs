@@ -174,14 +174,51 @@ fn read_file_on_a_fifo_reads_what_a_writer_sends() {
 
 #[test]
 fn a_call_that_ignores_the_stop_meets_the_hard_backstop() {
-    // Opening a FIFO for writing waits for a reader, and nothing watches that wait.
-    let test = Test::new();
-    mkfifo(&test.path().join("noreader.fifo"));
-    test.script("shell(\"sleep 300 &\");\nwrite_file(\"noreader.fifo\", \"x\");")
+    // Every real blocking call observes the stop; RHREL_DEBUG_HANG (debug builds) makes one
+    // that does not, as a call stuck in the kernel would.
+    Test::new()
+        .script("shell(\"sleep 300 &\");\nwrite_file(\"out.txt\", \"x\");")
+        .env("RHREL_DEBUG_HANG", "write_file")
         .args(["--timeout", "2s"])
         .run()
         .status(124)
         .stderr_has("did not end within 1s of the deadline");
+}
+
+#[test]
+fn write_file_to_a_fifo_without_a_reader_ends_at_the_deadline() {
+    let test = Test::new();
+    mkfifo(&test.path().join("noreader.fifo"));
+    test.script("write_file(\"noreader.fifo\", \"x\");\nlog(\"unreachable\");")
+        .args(["--timeout", "2s"])
+        .run()
+        .status(124)
+        .stdout_lacks("unreachable")
+        .stderr_has("timed out after 2s")
+        .stderr_lacks("did not end within")
+        .took_less_than(BOUND);
+}
+
+#[test]
+fn write_file_to_a_fifo_reaches_a_reader_that_comes_later() {
+    let test = Test::new();
+    let fifo = test.path().join("data.fifo");
+    mkfifo(&fifo);
+    let got = test.path().join("got.txt");
+    let mut reader = Command::new("sh")
+        .arg("-c")
+        .arg("sleep 0.3; cat \"$0\" > \"$1\"")
+        .arg(&fifo)
+        .arg(&got)
+        .spawn()
+        .unwrap();
+    // Kept until the end: the reader writes into the test's directory.
+    let out = test
+        .script("write_file(\"data.fifo\", \"to the fifo\");\nlog(\"written\");")
+        .run();
+    out.status(0).stdout_has("written");
+    assert_eq!(wait(&mut reader, BOUND), 0);
+    assert_eq!(std::fs::read_to_string(&got).unwrap(), "to the fifo");
 }
 
 #[test]

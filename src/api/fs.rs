@@ -45,7 +45,13 @@ pub(crate) fn register(module: &mut Module, ctx: &Ctx) {
     .set_into_module(module, move |path: &str, text: &str| -> HostResult<()> {
         c.blocking()?;
         let real = confine(&c, Access::Write, "write_file", path)?;
-        std::fs::write(&real, text).map_err(|e| raise(format!("write_file(\"{path}\"): {e}")))
+        crate::run::backstop::debug_hang("write_file");
+        match crate::run::wait_io::write(&c.stop, &real, text.as_bytes()) {
+            Ok(true) => Ok(()),
+            // Stopped while it waited for a FIFO's reader: the stop's own error.
+            Ok(false) => Err(c.check_stop().err().unwrap_or_else(|| raise("stopped"))),
+            Err(e) => Err(raise(format!("write_file(\"{path}\"): {e}"))),
+        }
     });
 
     let c = ctx.clone();

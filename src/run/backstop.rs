@@ -229,3 +229,18 @@ fn hard_stop(ctx: &Ctx) -> ! {
     // is blocked.
     unsafe { libc::_exit(code as i32) }
 }
+
+/// Debug builds only, for the hard stop's own test: with `RHREL_DEBUG_HANG=<call>` set, the
+/// host call named `<call>` blocks forever without looking at the stop, as a call stuck in the
+/// kernel would (every real blocking call observes the stop, so only this reaches the hard
+/// stop).
+pub(crate) fn debug_hang(call: &str) {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("RHREL_DEBUG_HANG").is_some_and(|v| v == call) {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = call;
+}
