@@ -438,3 +438,71 @@ fn arguments_reach_the_script_exactly() {
         .status(0)
         .stdout_has("3||two words|é-ü|");
 }
+
+/// `unshare --net --mount` when this machine allows it (root on Debian does).
+fn net_namespace_available() -> bool {
+    Command::new("unshare")
+        .args(["--net", "--mount", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A DNS server that never answers (a UDP socket on 127.0.0.1:53 that reads nothing, in a
+/// network namespace of the test's own, with `/etc/resolv.conf` bind-mounted to point at it):
+/// the lookup runs beside the script, so the deadline ends the run with its own 124 instead
+/// of the hard stop's.
+#[test]
+fn a_dns_server_that_never_answers_does_not_hold_the_deadline() {
+    if !net_namespace_available() {
+        if std::env::var("RHREL_E2E").is_ok_and(|v| v == "required") {
+            panic!("unshare --net --mount is not permitted here");
+        }
+        eprintln!("SKIPPED a_dns_server_that_never_answers_does_not_hold_the_deadline: unshare --net --mount is not permitted here");
+        return;
+    }
+    let test = Test::new()
+        .file(
+            "resolv.conf",
+            "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n",
+        )
+        .file(
+            "blackhole.py",
+            "import socket, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+             s.bind(('127.0.0.1', 53))\nopen('ready', 'w').close()\ntime.sleep(600)\n",
+        )
+        .script("wait_for_port(\"db.rhrel-test.invalid\", 5432, \"60s\");\nlog(\"unreachable\");")
+        .args(["--timeout", "2s"]);
+    let cmd = test.command();
+    let mut inner = Command::new("unshare");
+    inner
+        .args(["--net", "--mount", "sh", "-c"])
+        .arg(
+            "ip link set lo up && mount --bind resolv.conf /etc/resolv.conf || exit 97\n\
+             python3 blackhole.py & dns=$!\n\
+             while [ ! -e ready ]; do sleep 0.02; done\n\
+             \"$@\"; rc=$?\nkill $dns\nexit $rc",
+        )
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .current_dir(test.path());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => inner.env(k, v),
+            None => inner.env_remove(k),
+        };
+    }
+    let out = inner.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(124),
+        "stdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(stderr.contains("timed out after 2s"), "stderr: {stderr}");
+    assert!(!stderr.contains("did not end within"), "stderr: {stderr}");
+    assert!(!stdout.contains("unreachable"), "stdout: {stdout}");
+}

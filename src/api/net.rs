@@ -97,7 +97,7 @@ fn wait(ctx: &Ctx, host: &str, port: u16, timeout: &Dynamic) -> HostResult<FLOAT
             .max(Duration::from_millis(10));
         let attempt = match ctx.effects.simulation() {
             Some(sim) => sim.connect(host, port),
-            None => connect(host, port, bound),
+            None => connect(ctx, host, port, bound),
         };
         match attempt {
             Ok(()) => {
@@ -131,11 +131,8 @@ fn wait(ctx: &Ctx, host: &str, port: u16, timeout: &Dynamic) -> HostResult<FLOAT
 }
 
 /// One bounded attempt against every address the name resolves to.
-fn connect(host: &str, port: u16, bound: Duration) -> Result<(), String> {
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| cause(&e))?
-        .collect();
+fn connect(ctx: &Ctx, host: &str, port: u16, bound: Duration) -> Result<(), String> {
+    let addrs = resolve(ctx, host, port, bound)?;
     let mut last = format!("{host} resolves to no address");
     for addr in addrs {
         match TcpStream::connect_timeout(&addr, bound) {
@@ -144,6 +141,42 @@ fn connect(host: &str, port: u16, bound: Duration) -> Result<(), String> {
         }
     }
     Err(last)
+}
+
+/// The addresses of `host`. A name is looked up on a thread of its own, so that a DNS server
+/// that does not answer holds the script for at most `bound` and never past the stop (the
+/// thread, stuck in getaddrinfo(3), is left to finish on its own, as ureq does).
+fn resolve(ctx: &Ctx, host: &str, port: u16, bound: Duration) -> Result<Vec<SocketAddr>, String> {
+    use std::sync::mpsc::{self, RecvTimeoutError};
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = mpsc::channel();
+    let name = (host.to_string(), port);
+    std::thread::Builder::new()
+        .name("rhrel-dns".into())
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let found = name.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
+            let _ = tx.send(found);
+        })
+        .map_err(|e| format!("cannot start a DNS lookup: {}", cause(&e)))?;
+    let until = std::time::Instant::now() + bound;
+    loop {
+        let now = std::time::Instant::now();
+        if ctx.stop.is_set() {
+            return Err("stopped".into());
+        }
+        if now >= until {
+            return Err(format!("DNS lookup of {host} timed out"));
+        }
+        match rx.recv_timeout((until - now).min(Duration::from_millis(50))) {
+            Ok(found) => return found.map_err(|e| cause(&e)),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return Err("the DNS lookup failed".into()),
+        }
+    }
 }
 
 /// `connection refused`, not `Connection refused (os error 111)`.
