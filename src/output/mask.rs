@@ -52,6 +52,11 @@ pub(crate) struct Masker {
     /// Forms of the latest `mask(value)` calls, searched one by one until there are enough
     /// of them to be worth an automaton (building one costs tens of microseconds).
     pending: Vec<(Form, Search)>,
+    /// Forms of `mask(value)` calls made since the last [`Masker::settle`], once more of them
+    /// came than `pending` holds: built into an automaton together when output next needs the
+    /// masker, so a burst of calls with no output between them costs one build, not one per
+    /// call.
+    backlog: Vec<Form>,
 }
 
 /// Most forms searched one by one before they become an automaton.
@@ -101,13 +106,15 @@ impl Masker {
         Ok(masker)
     }
 
-    /// Adds one secret (with its forms) at run time.
+    /// Adds one secret (with its forms) at run time. Few forms are searched one by one at
+    /// once; more wait in the backlog for [`Masker::settle`].
     pub(crate) fn add(&mut self, secret: &str) -> Result<(), BuildError> {
         if self.secrets.contains(secret) {
             return Ok(());
         }
         let new = self.register(secret.to_string())?;
-        if new.iter().all(|f| f.text.len() <= ANCHOR)
+        if self.backlog.is_empty()
+            && new.iter().all(|f| f.text.len() <= ANCHOR)
             && self.pending.len() + new.len() <= PENDING_FORMS
         {
             for form in new {
@@ -116,9 +123,18 @@ impl Masker {
             }
             return Ok(());
         }
-        let mut new = new;
-        new.extend(self.pending.drain(..).map(|(form, _)| form));
-        let mut level = Level::build(new, true)?;
+        self.backlog.extend(new);
+        self.backlog
+            .extend(self.pending.drain(..).map(|(form, _)| form));
+        Ok(())
+    }
+
+    /// Builds the backlog into an automaton: called before the masker is used for output.
+    pub(crate) fn settle(&mut self) -> Result<(), BuildError> {
+        if self.backlog.is_empty() {
+            return Ok(());
+        }
+        let mut level = Level::build(std::mem::take(&mut self.backlog), true)?;
         // Merge with the previous levels while they are not much larger: each form is rebuilt
         // about log(n) times over a run, never once per call.
         while let Some(prev) = self.levels.last() {
@@ -177,6 +193,12 @@ impl Masker {
         }
         for (form, search) in &self.pending {
             search.find_all(bytes, 0, |start, end| {
+                spans.push(widen(bytes, (form.before, form.after), start, end));
+            });
+        }
+        // Not settled (only the panic hook masks without settling): slower, never less.
+        for form in &self.backlog {
+            Search::lean(form.text.as_bytes()).find_all(bytes, 0, |start, end| {
                 spans.push(widen(bytes, (form.before, form.after), start, end));
             });
         }

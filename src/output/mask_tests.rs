@@ -200,6 +200,8 @@ fn runtime_additions_do_not_rebuild_everything() {
     assert_eq!(m.mask_bytes(b"v: runtime-s3cret-99").as_ref(), b"v: ***");
     for i in 0..1000 {
         m.add(&format!("secret-number-{i:04}")).unwrap();
+        // As output does before it masks: one line logged after each `mask()`.
+        m.settle().unwrap();
     }
     // Merged like a binary counter: a handful of automata, not a thousand.
     assert!(m.levels() <= 12, "{} levels", m.levels());
@@ -207,6 +209,27 @@ fn runtime_additions_do_not_rebuild_everything() {
         assert_eq!(m.mask_str(&format!("[secret-number-{i:04}]")), "[***]");
     }
     assert_eq!(m.mask_str("v: runtime-s3cret-99"), "v: ***");
+}
+
+#[test]
+fn a_burst_of_additions_is_built_once_and_masked_before_that_too() {
+    let mut m = Masker::default();
+    for i in 0..1000 {
+        m.add(&format!("burst-secret-{i:04}")).unwrap();
+    }
+    assert_eq!(m.levels(), 0, "nothing built before output needs it");
+    // Unsettled (the panic hook's path): found one by one, still masked.
+    assert_eq!(
+        m.mask_str("[burst-secret-0999] [burst-secret-0000]"),
+        "[***] [***]"
+    );
+    m.settle().unwrap();
+    assert_eq!(m.levels(), 1);
+    for i in [0, 1, 511, 999] {
+        assert_eq!(m.mask_str(&format!("[burst-secret-{i:04}]")), "[***]");
+    }
+    m.add("after-the-burst").unwrap();
+    assert_eq!(m.mask_str("x after-the-burst y"), "x *** y");
 }
 
 #[test]

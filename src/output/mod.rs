@@ -349,7 +349,7 @@ impl Output {
     /// `mask(value)`: registers a secret, or says why it cannot be masked (output is then
     /// withheld, as for [`Output::add_secret`]).
     pub fn mask_secret(&self, secret: &str) -> Result<(), String> {
-        let mut guard = self.masker();
+        let mut guard = self.built_masker();
         let Some(m) = guard.as_mut() else {
             return Err("cannot mask secrets: output is withheld".to_string());
         };
@@ -382,7 +382,21 @@ impl Output {
         }
     }
 
+    /// The masker, settled: ready to mask output.
     fn masker(&self) -> MutexGuard<'_, Option<Masker>> {
+        let mut guard = self.built_masker();
+        // The secrets of a burst of `mask()` calls, built in one go before they are needed.
+        if let Some(Err(BuildError::Failed(why))) = guard.as_mut().map(Masker::settle) {
+            self.withhold(&format!(
+                "cannot mask secrets: {why}; all further output is withheld"
+            ));
+            *guard = None;
+        }
+        guard
+    }
+
+    /// The masker, built from the environment if it was not yet; its backlog not settled.
+    fn built_masker(&self) -> MutexGuard<'_, Option<Masker>> {
         let mut guard = self.masker.lock().unwrap_or_else(|p| p.into_inner());
         if guard.is_none() && !self.is_withheld() {
             match Masker::build(self.env_secrets(), &|| false) {
