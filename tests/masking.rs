@@ -309,3 +309,40 @@ fn max_body_is_bounded_by_the_string_limit() {
         .stderr_has("max_body")
         .stderr_has("16 MiB");
 }
+
+/// A child's line longer than the relay holds (64 KiB) goes out in pieces; a secret where a
+/// piece would end moves to the next piece whole, through `exec` and through `parallel`.
+#[test]
+fn a_secret_where_a_long_line_is_cut_stays_masked() {
+    let secret = "Tk9-straddle-SECRET-value-4242";
+    // One write: the pipe hands rhrel 64 KiB first, so the first piece would end 6 bytes
+    // into the secret.
+    let writer = "import os, sys\n\
+                  sys.stdout.buffer.write(b'x' * 65530 + os.environ['API_TOKEN'].encode() + b'y' * 100000 + b'\\n')\n";
+    let out = Test::new()
+        .env("API_TOKEN", secret)
+        .file("long.py", writer)
+        .script(
+            r#"exec("python3", ["long.py"]);
+parallel([#{ name: "p", program: "python3", args: ["long.py"] }]);"#,
+        )
+        .run();
+    out.status(0);
+    for half in [&secret[..6], &secret[6..]] {
+        out.stdout_lacks(half);
+    }
+    let pieces: Vec<&str> = out.stdout.lines().collect();
+    for prefix in ["", "[p] "] {
+        let line: String = pieces
+            .iter()
+            .filter(|l| l.starts_with(prefix) && (prefix.is_empty() != l.starts_with("[p] ")))
+            .filter(|l| l.contains(['x', 'y']))
+            .map(|l| &l[prefix.len()..])
+            .collect();
+        assert_eq!(
+            line,
+            format!("{}***{}", "x".repeat(65530), "y".repeat(100000)),
+            "{prefix:?}"
+        );
+    }
+}

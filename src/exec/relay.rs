@@ -8,8 +8,22 @@ use crate::output::{Output, Stream};
 
 /// How much of each stream a script gets back (the last part of it).
 pub(crate) const CAPTURE_BYTES: usize = 1024 * 1024;
-/// A partial line longer than this is relayed without waiting for its newline.
+/// A partial line longer than this is relayed without waiting for its newline, in pieces
+/// that never split a secret ([`piece`]).
 pub(crate) const MAX_PENDING: usize = 64 * 1024;
+/// A partial line is held at most this long, even when no cut keeps every secret whole (a
+/// secret longer than this, or one line made only of secrets).
+const MAX_HELD: usize = 16 * MAX_PENDING;
+
+/// How many bytes of a partial line that has reached [`MAX_PENDING`] to relay now as a piece
+/// of its own: as many as can go without cutting through a secret (the rest waits for more),
+/// or all of it past [`MAX_HELD`].
+pub(crate) fn piece(out: &Output, pending: &[u8]) -> usize {
+    if pending.len() >= MAX_HELD {
+        return pending.len();
+    }
+    out.relay_cut(pending)
+}
 
 /// The tail of a stream: the last `CAPTURE_BYTES` bytes, in bounded memory (at most twice
 /// that, trimmed in bulk so the cost stays one copy per byte).
@@ -80,7 +94,14 @@ impl LineRelay {
             None => {
                 self.pending.extend_from_slice(bytes);
                 if self.pending.len() >= MAX_PENDING {
-                    self.flush();
+                    let cut = piece(out, &self.pending);
+                    if cut > 0 {
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(&self.pending[..cut]);
+                        self.scratch.push(b'\n');
+                        out.relay(self.stream, &self.scratch);
+                        self.pending.drain(..cut);
+                    }
                 }
             }
             Some(last) if self.pending.is_empty() => {

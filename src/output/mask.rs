@@ -48,6 +48,8 @@ pub(crate) struct Masker {
     /// The secrets registered, so registering one again costs nothing.
     secrets: HashSet<String>,
     secret_bytes: usize,
+    /// The longest form registered, in bytes.
+    longest: usize,
     levels: Vec<Level>,
     /// Forms of the latest `mask(value)` calls, searched one by one until there are enough
     /// of them to be worth an automaton (building one costs tens of microseconds).
@@ -164,6 +166,10 @@ impl Masker {
             )));
         }
         let new = forms(&secret);
+        self.longest = new
+            .iter()
+            .map(|f| f.text.len())
+            .fold(self.longest, usize::max);
         self.secret_bytes += secret.len();
         self.secrets.insert(secret);
         Ok(new)
@@ -172,6 +178,54 @@ impl Masker {
     /// Replaces every secret in `bytes`: each stretch covered by one or more occurrences
     /// (overlapping secrets too) becomes one `***`.
     pub(crate) fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
+        let mut spans = self.spans(bytes);
+        if spans.is_empty() {
+            return Cow::Borrowed(bytes);
+        }
+        spans.sort_unstable();
+        let mut out = Vec::with_capacity(bytes.len());
+        // Stretches that overlap or touch become one `***`.
+        let mut at = 0;
+        let mut open = false;
+        for (start, end) in spans {
+            if open && start <= at {
+                at = at.max(end);
+                continue;
+            }
+            out.extend_from_slice(&bytes[at..start]);
+            out.extend_from_slice(REPLACEMENT.as_bytes());
+            at = end;
+            open = true;
+        }
+        out.extend_from_slice(&bytes[at..]);
+        Cow::Owned(out)
+    }
+
+    /// Where a line too long to hold whole can be cut: the longest start of `partial` that,
+    /// masked on its own, hides every secret in it, however the rest continues. An
+    /// occurrence that starts in the last `longest` bytes may still be arriving, so the cut
+    /// comes no later than that (on a character boundary), and never inside an occurrence
+    /// found before it. 0: nothing can be relayed yet.
+    pub(crate) fn safe_cut(&self, partial: &[u8]) -> usize {
+        let Some(mut cut) = partial.len().checked_sub(self.longest) else {
+            return 0;
+        };
+        while cut > 0 && (partial[cut] & 0xC0) == 0x80 {
+            cut -= 1;
+        }
+        let mut spans = self.spans(partial);
+        spans.sort_unstable_by_key(|&(_, end)| std::cmp::Reverse(end));
+        // Moving the cut back to an occurrence's start can put it inside an earlier one.
+        for (start, end) in spans {
+            if start < cut && cut < end {
+                cut = start;
+            }
+        }
+        cut
+    }
+
+    /// Every stretch of `bytes` an occurrence of a form covers (with its edges), unsorted.
+    fn spans(&self, bytes: &[u8]) -> Vec<(usize, usize)> {
         let mut spans = Vec::new();
         // Long forms whose start was seen: (level, pattern, where).
         let mut long_hits: Vec<(usize, usize, usize)> = Vec::new();
@@ -211,26 +265,7 @@ impl Masker {
                 });
             }
         }
-        if spans.is_empty() {
-            return Cow::Borrowed(bytes);
-        }
-        spans.sort_unstable();
-        let mut out = Vec::with_capacity(bytes.len());
-        // Stretches that overlap or touch become one `***`.
-        let mut at = 0;
-        let mut open = false;
-        for (start, end) in spans {
-            if open && start <= at {
-                at = at.max(end);
-                continue;
-            }
-            out.extend_from_slice(&bytes[at..start]);
-            out.extend_from_slice(REPLACEMENT.as_bytes());
-            at = end;
-            open = true;
-        }
-        out.extend_from_slice(&bytes[at..]);
-        Cow::Owned(out)
+        spans
     }
 
     /// Replaces every secret in `text`.

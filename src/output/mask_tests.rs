@@ -392,3 +392,27 @@ mod property {
         }
     }
 }
+
+#[test]
+fn a_long_line_is_cut_before_a_secret_it_would_split() {
+    let m = masker(&["cut-here-s3cret"]);
+    let longest = forms("cut-here-s3cret")
+        .iter()
+        .map(|f| f.text.len())
+        .max()
+        .unwrap();
+    // Too short to cut: any of it may be the start of a secret still arriving.
+    assert_eq!(m.safe_cut(&b"a".repeat(longest)), 0);
+    // No secret: all but the last `longest` bytes.
+    assert_eq!(m.safe_cut(&b"a".repeat(100)), 100 - longest);
+    // The cut would fall inside the secret: it moves to the secret's start.
+    let text = format!(
+        "{}cut-here-s3cret{}",
+        "a".repeat(90),
+        "b".repeat(longest - 5)
+    );
+    assert_eq!(m.safe_cut(text.as_bytes()), 90);
+    // Never inside a character.
+    let text = format!("{}é{}", "a".repeat(50), "b".repeat(longest - 1));
+    assert_eq!(m.safe_cut(text.as_bytes()), 50);
+}

@@ -249,6 +249,15 @@ impl Output {
         }
     }
 
+    /// How much of a partial line too long to hold can be relayed now without splitting a
+    /// secret between two pieces (see [`mask::Masker::safe_cut`]).
+    pub fn relay_cut(&self, partial: &[u8]) -> usize {
+        match self.masker().as_ref() {
+            Some(m) => m.safe_cut(partial),
+            None => partial.len(),
+        }
+    }
+
     /// Masks a text that rhrel writes elsewhere (the report file).
     pub fn mask(&self, text: &str) -> String {
         let masker = self.masker();

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::exec::relay::{Tail, MAX_PENDING};
+use crate::exec::relay::{piece, Tail, MAX_PENDING};
 use crate::output::{Output, Stream};
 
 pub(crate) struct PrefixRelay {
@@ -49,8 +49,15 @@ impl PrefixRelay {
             start = end + 1;
         }
         self.pending.extend_from_slice(&bytes[start..]);
-        if self.pending.len() >= MAX_PENDING {
-            self.take_pending();
+        if let (true, Some(out)) = (self.pending.len() >= MAX_PENDING, &self.out) {
+            // A piece of a long line, cut where no secret is split.
+            let cut = piece(out, &self.pending);
+            if cut > 0 {
+                self.batch.extend_from_slice(&self.prefix);
+                self.batch.extend_from_slice(&self.pending[..cut]);
+                self.batch.push(b'\n');
+                self.pending.drain(..cut);
+            }
         }
         if let (false, Some(out)) = (self.batch.is_empty(), &self.out) {
             out.relay(self.stream, &self.batch);
