@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds every distribution artifact of rhrel into target/dist/ (or $RHREL_DIST_DIR):
+# Builds every distribution artifact of rhrel into TARGET_DIR/dist/ (or $RHREL_DIST_DIR), where
+# TARGET_DIR is cargo's (`target/`, or $CARGO_TARGET_DIR, or build.target-dir):
 #   rhrel-VERSION-x86_64-unknown-linux-gnu.tar.gz   the binary, LICENSE and a README
 #   rhrel-VERSION-py3-none-manylinux_…_x86_64.whl    the PyPI wheel (maturin, bindings = "bin")
 #   rhrel-VERSION.tgz, rhrel-linux-x64-gnu-VERSION.tgz   the npm launcher and platform package
@@ -11,7 +12,11 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
-dist=${RHREL_DIST_DIR:-$root/target/dist}
+# Where cargo puts its builds, as cargo itself says (CARGO_TARGET_DIR, config, or target/).
+target_dir=$(cd "$root" && cargo metadata --format-version 1 --no-deps --locked |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+target_dir=${target_dir:-$root/target}
+dist=${RHREL_DIST_DIR:-$target_dir/dist}
 target=x86_64-unknown-linux-gnu
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)
 
@@ -32,7 +37,7 @@ fi
 cd "$root"
 say "cargo build --release (rhrel $version)"
 cargo build --release --locked --bin rhrel
-binary=$root/target/release/rhrel
+binary=$target_dir/release/rhrel
 if readelf -l "$binary" | grep -q 'Requesting program interpreter'; then
     # The wheel's tag and the npm package's promise ("any Linux x86-64") hold only for a
     # static binary; see build.rs for when it is linked dynamically.

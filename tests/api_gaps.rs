@@ -161,9 +161,17 @@ fn zero_exec_timeout_times_out_unstarted() {
         .stderr_has("timed out");
 }
 
+/// A temp dir of rhrel's own (its `TMPDIR`), so that another temp dir is outside both the
+/// script's directory and rhrel's temp dir, wherever the checkout is (a clone under /tmp too).
+fn own_tmpdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
 #[test]
 fn allow_read_and_write_extend_the_confinement() {
-    let outside = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let tmp = own_tmpdir();
+    let tmp = tmp.path().to_str().unwrap();
     let dir = outside.path().canonicalize().unwrap();
     std::fs::write(dir.join("ns"), "prod").unwrap();
     let d = dir.display().to_string();
@@ -171,12 +179,14 @@ fn allow_read_and_write_extend_the_confinement() {
     // Not allowed: the error names the flag.
     Test::new()
         .script(&script)
+        .env("TMPDIR", tmp)
         .run()
         .status(1)
         .stderr_has("--allow-read");
     // Read allowed, write not.
     Test::new()
         .script(&script)
+        .env("TMPDIR", tmp)
         .args(["--allow-read", &d])
         .run()
         .status(1)
@@ -185,6 +195,7 @@ fn allow_read_and_write_extend_the_confinement() {
     // Both, through the environment variable.
     Test::new()
         .script(&script)
+        .env("TMPDIR", tmp)
         .env("RHREL_ALLOW_WRITE", &d)
         .run()
         .status(0);
@@ -193,13 +204,15 @@ fn allow_read_and_write_extend_the_confinement() {
 
 #[test]
 fn allow_read_is_not_escaped_by_a_symlink() {
-    let allowed = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
-    let secret = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+    let allowed = tempfile::tempdir().unwrap();
+    let secret = tempfile::tempdir().unwrap();
+    let tmp = own_tmpdir();
     std::fs::write(secret.path().join("key"), "hidden").unwrap();
     std::os::unix::fs::symlink(secret.path().join("key"), allowed.path().join("link")).unwrap();
     let a = allowed.path().canonicalize().unwrap().display().to_string();
     Test::new()
         .script(&format!(r#"log(read_file("{a}/link"));"#))
+        .env("TMPDIR", tmp.path().to_str().unwrap())
         .args(["--allow-read", &a])
         .run()
         .status(1)
