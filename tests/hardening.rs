@@ -335,6 +335,16 @@ fn values_nested_within_the_limit_still_work() {
         .stdout_has("1");
 }
 
+/// Gives `to` the environment changes rhrel's own command carries (a wrapper runs rhrel).
+fn copy_env(from: &Command, to: &mut Command) {
+    for (k, v) in from.get_envs() {
+        match v {
+            Some(v) => to.env(k, v),
+            None => to.env_remove(k),
+        };
+    }
+}
+
 /// `unshare --pid --fork --mount-proc` when this machine allows it (root on Debian does).
 fn unshare_available() -> bool {
     Command::new("unshare")
@@ -370,12 +380,7 @@ fn as_pid_1_it_reaps_orphans_and_acts_on_sigterm() {
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(Stdio::null());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => unshare.env(k, v),
-            None => unshare.env_remove(k),
-        };
-    }
+    copy_env(&cmd, &mut unshare);
     let _ = &mut cmd;
     let mut child = unshare.spawn().unwrap();
     // rhrel is unshare's child (PID 1 inside the new namespace).
@@ -488,12 +493,7 @@ fn a_dns_server_that_never_answers_does_not_hold_the_deadline() {
         .arg(cmd.get_program())
         .args(cmd.get_args())
         .current_dir(test.path());
-    for (k, v) in cmd.get_envs() {
-        match v {
-            Some(v) => inner.env(k, v),
-            None => inner.env_remove(k),
-        };
-    }
+    copy_env(&cmd, &mut inner);
     let out = inner.output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
